@@ -1,0 +1,176 @@
+/**
+ * The core's error catalogue. Every error the core throws on purpose is a {@link MigError} with a
+ * stable `code` (never renamed once released), an HTTP status that protocol adapters can map to
+ * their own answers, and a message that says what was wrong and what to do.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await site.users.create(input);
+ * } catch (err) {
+ *   if (err instanceof MigError && err.code === 'MIG_E_USER_EXISTS') console.error(err.message);
+ * }
+ * ```
+ * @packageDocumentation
+ */
+
+/** Every stable error code with the HTTP status it maps to. */
+export const MIG_ERROR_CODES = {
+  // input
+  MIG_E_INVALID_INPUT: 400,
+  MIG_E_TOO_LARGE: 413,
+  // configuration
+  MIG_E_CONFIG_INVALID: 500,
+  MIG_E_CONFIG_NOT_FOUND: 500,
+  // database
+  MIG_E_DATABASE: 500,
+  MIG_E_DATABASE_UNSUPPORTED: 500,
+  // identity and users
+  MIG_E_INVALID_DN: 400,
+  MIG_E_USER_EXISTS: 409,
+  MIG_E_USER_NOT_FOUND: 404,
+  MIG_E_SIGNUP_NOT_FOUND: 404,
+  MIG_E_SIGNUP_NOT_PENDING: 409,
+  // auth
+  MIG_E_AUTH_FAILED: 401,
+  MIG_E_ACCOUNT_DISABLED: 403,
+  MIG_E_ACCOUNT_EXPIRED: 403,
+  MIG_E_BANNED: 429,
+  MIG_E_PASSWORD_POLICY: 400,
+  MIG_E_PASSWORD_HASH_FORMAT: 400,
+  MIG_E_SSH_KEY_INVALID: 400,
+  MIG_E_SSH_KEY_WEAK: 400,
+  MIG_E_SSH_KEY_EXISTS: 409,
+  MIG_E_SSH_KEY_NOT_FOUND: 404,
+  MIG_E_TOKEN_NOT_FOUND: 404,
+  MIG_E_TOKEN_SCOPE: 403,
+  MIG_E_TOTP_NOT_ENROLLED: 409,
+  MIG_E_TOTP_INVALID: 401,
+  // file-system layer
+  MIG_E_PATH_INVALID: 400,
+  MIG_E_PATH_ESCAPE: 403,
+  MIG_E_PATH_HIDDEN: 403,
+  MIG_E_PATH_NOT_FOUND: 404,
+  MIG_E_PATH_EXISTS: 409,
+  MIG_E_NOT_A_DIRECTORY: 409,
+  MIG_E_IS_A_DIRECTORY: 409,
+  MIG_E_DIRECTORY_NOT_EMPTY: 409,
+  MIG_E_PERMISSION_DENIED: 403,
+  MIG_E_SYMLINK_REFUSED: 403,
+  MIG_E_QUOTA_EXCEEDED: 507,
+  MIG_E_PROTECTED_PATH: 403,
+  MIG_E_RANGE_INVALID: 416,
+  // certificates
+  MIG_E_CERTIFICATE: 500,
+  // anything that is our fault
+  MIG_E_INTERNAL: 500,
+} as const;
+
+/** A stable error code of the core. */
+export type MigErrorCode = keyof typeof MIG_ERROR_CODES;
+
+/** Extra information carried by a {@link MigError}. */
+export interface MigErrorOptions {
+  /** The lower-level error that caused this one. */
+  cause?: unknown;
+  /** Machine-readable details (field names, limits); never secrets. */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The base of every error the core throws on purpose.
+ *
+ * `code` is stable and meant for programs; `message` is for people; `status` is the HTTP status a
+ * web or API adapter should answer with.
+ */
+export class MigError extends Error {
+  /** The stable code, e.g. `MIG_E_PATH_ESCAPE`. */
+  readonly code: MigErrorCode;
+  /** The HTTP status that corresponds to this error. */
+  readonly status: number;
+  /** Machine-readable details, if any. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: MigErrorCode, message: string, options: MigErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = MIG_ERROR_CODES[code];
+    this.details = options.details;
+  }
+
+  /** A JSON shape safe to send to clients: `{ code, message }` plus details. */
+  toJSON(): { code: MigErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** Input that fails validation: a wrong type, a bad character, a value out of range, too long. */
+export class InvalidInputError extends MigError {
+  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_INVALID_INPUT' | 'MIG_E_TOO_LARGE' | 'MIG_E_INVALID_DN' | 'MIG_E_PASSWORD_HASH_FORMAT' | 'MIG_E_RANGE_INVALID' } = {}) {
+    super(options.code ?? 'MIG_E_INVALID_INPUT', message, options);
+  }
+}
+
+/** The configuration file is missing or has problems. `details.problems` lists each one. */
+export class ConfigError extends MigError {
+  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_CONFIG_INVALID' | 'MIG_E_CONFIG_NOT_FOUND' } = {}) {
+    super(options.code ?? 'MIG_E_CONFIG_INVALID', message, options);
+  }
+}
+
+/** The database could not be opened, migrated or queried. */
+export class DatabaseError extends MigError {
+  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_DATABASE' | 'MIG_E_DATABASE_UNSUPPORTED' } = {}) {
+    super(options.code ?? 'MIG_E_DATABASE', message, options);
+  }
+}
+
+/** A named thing (user, request, key, token) does not exist. */
+export class NotFoundError extends MigError {
+  constructor(code: 'MIG_E_USER_NOT_FOUND' | 'MIG_E_SIGNUP_NOT_FOUND' | 'MIG_E_SSH_KEY_NOT_FOUND' | 'MIG_E_TOKEN_NOT_FOUND' | 'MIG_E_PATH_NOT_FOUND', message: string, options: MigErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** The thing to create exists already, or the object is not in a state that allows the action. */
+export class ConflictError extends MigError {
+  constructor(code: 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY', message: string, options: MigErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** Authentication failed or is not allowed now (wrong secret, banned address, disabled account). */
+export class AuthError extends MigError {
+  constructor(code: 'MIG_E_AUTH_FAILED' | 'MIG_E_ACCOUNT_DISABLED' | 'MIG_E_ACCOUNT_EXPIRED' | 'MIG_E_BANNED' | 'MIG_E_TOTP_INVALID' | 'MIG_E_TOKEN_SCOPE', message: string, options: MigErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** A secret (password, SSH key) does not meet the site's policy. */
+export class PolicyError extends MigError {
+  constructor(code: 'MIG_E_PASSWORD_POLICY' | 'MIG_E_SSH_KEY_INVALID' | 'MIG_E_SSH_KEY_WEAK', message: string, options: MigErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** A file-system operation was refused by the view (escape, hidden name, no right, quota). */
+export class FileAccessError extends MigError {
+  constructor(code: 'MIG_E_PATH_INVALID' | 'MIG_E_PATH_ESCAPE' | 'MIG_E_PATH_HIDDEN' | 'MIG_E_PERMISSION_DENIED' | 'MIG_E_SYMLINK_REFUSED' | 'MIG_E_QUOTA_EXCEEDED' | 'MIG_E_PROTECTED_PATH', message: string, options: MigErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** Creating or reading a certificate failed. */
+export class CertificateError extends MigError {
+  constructor(message: string, options: MigErrorOptions = {}) {
+    super('MIG_E_CERTIFICATE', message, options);
+  }
+}
+
+/** True when `err` is a {@link MigError}, optionally with the given code. */
+export function isMigError(err: unknown, code?: MigErrorCode): err is MigError {
+  return err instanceof MigError && (code === undefined || err.code === code);
+}
