@@ -62,6 +62,7 @@ export const MIG_ERROR_CODES = {
   MIG_E_RANGE_INVALID: 416,
   // certificates
   MIG_E_CERTIFICATE: 500,
+  MIG_E_CERTIFICATE_INVALID: 400,
   // anything that is our fault
   MIG_E_INTERNAL: 500,
 } as const;
@@ -163,10 +164,13 @@ export class FileAccessError extends MigError {
   }
 }
 
-/** Creating or reading a certificate failed. */
+/**
+ * Creating or reading a certificate failed: `MIG_E_CERTIFICATE_INVALID` when a given certificate or key
+ * cannot be parsed or does not fit, `MIG_E_CERTIFICATE` otherwise.
+ */
 export class CertificateError extends MigError {
-  constructor(message: string, options: MigErrorOptions = {}) {
-    super('MIG_E_CERTIFICATE', message, options);
+  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_CERTIFICATE' | 'MIG_E_CERTIFICATE_INVALID' } = {}) {
+    super(options.code ?? 'MIG_E_CERTIFICATE', message, options);
   }
 }
 

@@ -7,3 +7,8 @@
  */
 export * from './errors.js';
 export { parseInput } from './validation/parse-input.js';
+export * from './db/index.js';
+export type { Principal, UserPrincipal, ShareLinkPrincipal, JobSessionPrincipal, ResourcePrincipal, AdminPrincipal } from './principal.js';
+export { describePrincipal } from './principal.js';
+export * from './config/index.js';
+export * from './certs/index.js';

@@ -1,0 +1,188 @@
+import type { Kysely, Migration } from 'kysely';
+import type { DatabaseDialect } from './open-database.js';
+
+/**
+ * A migration step. It gets the dialect so the rare statement that differs (an auto-increment key)
+ * is chosen in one place; everything else is dialect-neutral Kysely schema building.
+ */
+export interface SiteMigration {
+  /** Ordered, never renamed: `0001_…`, `0002_…`. */
+  readonly name: string;
+  up(db: Kysely<unknown>, dialect: DatabaseDialect): Promise<void>;
+}
+
+/** An auto-increment integer primary key, in each dialect's own spelling. */
+function serialType(dialect: DatabaseDialect): 'integer' | 'bigserial' {
+  return dialect === 'postgres' ? 'bigserial' : 'integer';
+}
+
+/**
+ * The one ordered migration list of the site database. Later features append; released steps are
+ * never edited.
+ */
+export const SITE_MIGRATIONS: readonly SiteMigration[] = [
+  {
+    name: '0001_identity_and_auth',
+    async up(db, dialect) {
+      await db.schema
+        .createTable('users')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('dn', 'varchar(1024)', (c) => c.notNull().unique())
+        .addColumn('email', 'varchar(256)', (c) => c.notNull().unique())
+        .addColumn('full_name', 'varchar(256)', (c) => c.notNull())
+        .addColumn('organization', 'varchar(256)', (c) => c.notNull())
+        .addColumn('organizational_unit', 'varchar(256)', (c) => c.notNull())
+        .addColumn('locality', 'varchar(256)', (c) => c.notNull())
+        .addColumn('state', 'varchar(64)', (c) => c.notNull())
+        .addColumn('country', 'varchar(2)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('renewed_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('comment', 'text', (c) => c.notNull())
+        .addColumn('accepted_terms_at', 'bigint')
+        .addColumn('password_hash', 'text')
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('users_status_idx').ifNotExists().on('users').column('status').execute();
+
+      await db.schema
+        .createTable('user_aliases')
+        .ifNotExists()
+        .addColumn('alias', 'varchar(256)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('user_aliases_user_idx').ifNotExists().on('user_aliases').column('user_id').execute();
+
+      await db.schema
+        .createTable('signup_requests')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('dn', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('email', 'varchar(256)', (c) => c.notNull())
+        .addColumn('full_name', 'varchar(256)', (c) => c.notNull())
+        .addColumn('organization', 'varchar(256)', (c) => c.notNull())
+        .addColumn('organizational_unit', 'varchar(256)', (c) => c.notNull())
+        .addColumn('locality', 'varchar(256)', (c) => c.notNull())
+        .addColumn('state', 'varchar(64)', (c) => c.notNull())
+        .addColumn('country', 'varchar(2)', (c) => c.notNull())
+        .addColumn('comment', 'text', (c) => c.notNull())
+        .addColumn('password_hash', 'text')
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('decided_at', 'bigint')
+        .addColumn('decided_by', 'varchar(256)')
+        .addColumn('reason', 'text')
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('accepted_terms_at', 'bigint')
+        .execute();
+      await db.schema
+        .createIndex('signup_requests_status_idx')
+        .ifNotExists()
+        .on('signup_requests')
+        .columns(['status', 'created_at'])
+        .execute();
+
+      await db.schema
+        .createTable('ssh_keys')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('fingerprint', 'varchar(128)', (c) => c.notNull())
+        .addColumn('algorithm', 'varchar(64)', (c) => c.notNull())
+        .addColumn('bits', 'integer', (c) => c.notNull())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('comment', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addUniqueConstraint('ssh_keys_user_fingerprint_uq', ['user_id', 'fingerprint'])
+        .execute();
+
+      await db.schema
+        .createTable('api_tokens')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'varchar(128)', (c) => c.notNull())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_tokens_user_idx').ifNotExists().on('api_tokens').column('user_id').execute();
+
+      await db.schema
+        .createTable('totp_secrets')
+        .ifNotExists()
+        .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret', 'varchar(128)', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('last_step', 'bigint', (c) => c.notNull())
+        .addColumn('recovery_codes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('auth_failures')
+        .ifNotExists()
+        .addColumn('id', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('address', 'varchar(64)', (c) => c.notNull())
+        .addColumn('username', 'varchar(256)', (c) => c.notNull())
+        .addColumn('protocol', 'varchar(32)', (c) => c.notNull())
+        .addColumn('secret_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('auth_failures_address_idx')
+        .ifNotExists()
+        .on('auth_failures')
+        .columns(['address', 'at'])
+        .execute();
+      await db.schema
+        .createIndex('auth_failures_username_idx')
+        .ifNotExists()
+        .on('auth_failures')
+        .columns(['username', 'at'])
+        .execute();
+
+      await db.schema
+        .createTable('auth_bans')
+        .ifNotExists()
+        .addColumn('subject', 'varchar(300)', (c) => c.primaryKey())
+        .addColumn('until', 'bigint', (c) => c.notNull())
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .ifNotExists()
+        .addColumn('id', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'varchar(300)', (c) => c.notNull())
+        .addColumn('action', 'varchar(64)', (c) => c.notNull())
+        .addColumn('target', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('outcome', 'varchar(32)', (c) => c.notNull())
+        .addColumn('address', 'varchar(64)')
+        .addColumn('details', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_at_idx').ifNotExists().on('audit_log').column('at').execute();
+    },
+  },
+];
+
+/** Wraps the site migrations for Kysely's `Migrator`, binding the dialect. */
+export function migrationRecord(dialect: DatabaseDialect): Record<string, Migration> {
+  const record: Record<string, Migration> = {};
+  for (const m of SITE_MIGRATIONS) {
+    record[m.name] = { up: (db) => m.up(db, dialect) };
+  }
+  return record;
+}

@@ -1,0 +1,167 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The site database: one schema for SQLite and PostgreSQL, created by the ordered migration list in
+ * `migrations.ts`. Conventions that keep both dialects alike:
+ * - times are epoch **milliseconds** in `bigint` columns (read back as JS numbers on both dialects);
+ * - booleans are integers 0/1;
+ * - lists and small records are JSON text;
+ * - ids are random text chosen by the core, except the append-only logs' sequence numbers.
+ */
+export interface Database {
+  users: UsersTable;
+  user_aliases: UserAliasesTable;
+  signup_requests: SignupRequestsTable;
+  ssh_keys: SshKeysTable;
+  api_tokens: ApiTokensTable;
+  totp_secrets: TotpSecretsTable;
+  auth_failures: AuthFailuresTable;
+  auth_bans: AuthBansTable;
+  audit_log: AuditLogTable;
+}
+
+/** Epoch milliseconds, stored as bigint. */
+export type Millis = number;
+
+/** One account. See `users/user-record.ts` for the typed record built from a row. */
+export interface UsersTable {
+  /** Stable random id (64 chars `[A-Za-z0-9]`, as MiG's unique_id); also the home folder's name. */
+  id: string;
+  /** Canonical MiG distinguished name. Unique. */
+  dn: string;
+  /** Lower-cased email address. Unique. */
+  email: string;
+  full_name: string;
+  organization: string;
+  organizational_unit: string;
+  locality: string;
+  state: string;
+  country: string;
+  /** `active` | `temporal` | `suspended` | `retired`. */
+  status: string;
+  /** When access ends; null = never. */
+  expires_at: Millis | null;
+  created_at: Millis;
+  renewed_at: Millis | null;
+  updated_at: Millis;
+  /** JSON array of role names, e.g. `["admin"]`. */
+  roles: string;
+  comment: string;
+  accepted_terms_at: Millis | null;
+  /** Password hash in our format or MiG's `PBKDF2$…`; null = no password login. */
+  password_hash: string | null;
+  /** JSON object of per-protocol switches and other small settings. */
+  settings: string;
+}
+
+/** Login aliases (email, short id, IdP subject …), unique across the site. */
+export interface UserAliasesTable {
+  alias: string;
+  user_id: string;
+  /** What kind of alias: `email`, `short_id`, `subject`, … */
+  kind: string;
+}
+
+/** Sign-up requests waiting for an admin. */
+export interface SignupRequestsTable {
+  id: string;
+  dn: string;
+  email: string;
+  full_name: string;
+  organization: string;
+  organizational_unit: string;
+  locality: string;
+  state: string;
+  country: string;
+  comment: string;
+  password_hash: string | null;
+  /** `pending` | `accepted` | `rejected`. */
+  status: string;
+  created_at: Millis;
+  decided_at: Millis | null;
+  decided_by: string | null;
+  reason: string | null;
+  /** The account created when the request was accepted. */
+  user_id: string | null;
+  accepted_terms_at: Millis | null;
+}
+
+/** SSH public keys a user may log in with. */
+export interface SshKeysTable {
+  id: string;
+  user_id: string;
+  /** `SHA256:…` fingerprint, unique per user. */
+  fingerprint: string;
+  algorithm: string;
+  bits: number;
+  public_key: string;
+  comment: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+}
+
+/** API tokens for scripts; only a hash of the secret is kept. */
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 hex of the token secret. Unique. */
+  token_hash: string;
+  /** JSON array of scopes. */
+  scopes: string;
+  created_at: Millis;
+  expires_at: Millis | null;
+  last_used_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
+/** TOTP second factors. */
+export interface TotpSecretsTable {
+  user_id: string;
+  /** Base32 secret. */
+  secret: string;
+  /** 0 while being set up, 1 once confirmed with a first code. */
+  enabled: number;
+  /** The last accepted time step, so a code can't be replayed. */
+  last_step: number;
+  /** JSON array of hashed single-use recovery codes. */
+  recovery_codes: string;
+  created_at: Millis;
+}
+
+/** Failed authentication attempts inside the defender's window. */
+export interface AuthFailuresTable {
+  id: Generated<number>;
+  address: string;
+  username: string;
+  protocol: string;
+  /** Hash of the failed secret, so a client's retry of the same secret counts once. */
+  secret_hash: string;
+  at: Millis;
+}
+
+/** Active and past bans, by subject (`addr:<ip>` or `user:<name>`). */
+export interface AuthBansTable {
+  subject: string;
+  until: Millis;
+  /** How many times this subject has been banned (penalties grow with it). */
+  level: number;
+  reason: string;
+  updated_at: Millis;
+}
+
+/** Security-relevant actions, append-only. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Millis;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  address: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+/** A row value type helper: what a `SELECT *` of a table gives. */
+export type Row<T> = { [K in keyof T]: T[K] extends ColumnType<infer S, unknown, unknown> ? S : T[K] };

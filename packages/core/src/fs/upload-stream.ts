@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { constants, unlinkSync, type Stats } from 'node:fs';
+import { link, lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { ConflictError } from '../errors.js';
+import { SAFE_FILE_FLAGS, verifyFdInside, type AnchoredDir } from './anchored-dir.js';
+import { mapFsError } from './fs-error-map.js';
+import { RootContext } from './root-context.js';
+import { describePath, UPLOAD_TEMP_PREFIX } from './virtual-path.js';
+
+/** A fresh temporary name for the layer's own in-progress entries. */
+export function tempName(): string {
+  return `${UPLOAD_TEMP_PREFIX}${randomBytes(12).toString('hex')}`;
+}
+
+/** Where an upload goes. Internal. */
+export interface UploadPlan {
+  readonly ctx: RootContext;
+  /** The target's folder, opened and checked; the stream owns it from now on and closes it. */
+  readonly dir: AnchoredDir;
+  /** The target's name in `dir`. */
+  readonly name: string;
+  /** The target's canonical components below the root (for events). */
+  readonly canonical: readonly string[];
+  readonly viewPath: string;
+  readonly overwrite: boolean;
+}
+
+/**
+ * A whole-file upload: bytes go to a hidden temporary file next to the target, which replaces the
+ * target only when the stream finishes without error (after `fsync`). Until then readers see the
+ * old content. On error, `destroy()` or abort the temporary file is removed, its quota released,
+ * and the old file is untouched. `'finish'` means the file is in place; `'close'` comes after all
+ * clean-up. Quota is reserved chunk by chunk, so an upload that passes the limit fails with
+ * `MIG_E_QUOTA_EXCEEDED` and leaves nothing behind.
+ */
+export class UploadStream extends Writable {
+  private readonly plan: UploadPlan;
+  private readonly temp: string;
+  private handle: FileHandle | null;
+  private tempExists = true;
+  private position = 0;
+  private reserved = 0;
+
+  private constructor(plan: UploadPlan, temp: string, handle: FileHandle) {
+    super({ highWaterMark: 64 * 1024 });
+    this.plan = plan;
+    this.temp = temp;
+    this.handle = handle;
+  }
+
+  /** Creates the temporary file and returns the stream; on failure closes `plan.dir`. */
+  static async start(plan: UploadPlan): Promise<UploadStream> {
+    const temp = tempName();
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(plan.dir.child(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | SAFE_FILE_FLAGS, 0o600);
+      await verifyFdInside(handle.fd, await plan.ctx.rootReal(), plan.viewPath);
+      return new UploadStream(plan, temp, handle);
+    } catch (err) {
+      if (handle !== undefined) {
+        await handle.close().catch(() => undefined);
+        await unlink(plan.dir.child(temp)).catch(() => undefined);
+      }
+      await plan.dir.close().catch(() => undefined);
+      throw mapFsError(err, plan.viewPath);
+    }
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.writeChunk(chunk).then(
+      () => callback(),
+      (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
+    );
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.commit().then(
+      () => callback(),
+      (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Remove the temporary name at once (one quick unlink through the open folder), so that when
+    // `destroy()` returns, or a pipeline rejects, no half-written file is visible any more; closing
+    // and releasing the quota follow asynchronously, before 'close'.
+    if (this.tempExists) {
+      try {
+        unlinkSync(this.plan.dir.child(this.temp));
+      } catch {
+        // already gone
+      }
+      this.tempExists = false;
+    }
+    this.cleanUp().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  private async writeChunk(chunk: Buffer): Promise<void> {
+    const handle = this.handle;
+    if (handle === null) throw new Error('upload already closed');
+    await this.plan.ctx.reserve(chunk.length);
+    this.reserved += chunk.length;
+    let offset = 0;
+    while (offset < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, this.position);
+      offset += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+
+  private async commit(): Promise<void> {
+    const { dir, name, overwrite, ctx } = this.plan;
+    const handle = this.handle;
+    if (handle === null) throw new Error('upload already closed');
+    await handle.sync();
+    let old: Stats | null = null;
+    try {
+      old = await lstat(dir.child(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (old !== null && old.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (old !== null && !overwrite) throw exists(this.plan.viewPath);
+    // Keep an overwritten file's permissions (an executable stays executable).
+    await handle.chmod(old !== null && old.isFile() ? old.mode & 0o777 : 0o644);
+    this.handle = null;
+    await handle.close();
+    if (overwrite) {
+      await rename(dir.child(this.temp), dir.child(name));
+      this.tempExists = false;
+    } else {
+      // link() fails if the name appeared meanwhile: an atomic "create, never replace".
+      try {
+        await link(dir.child(this.temp), dir.child(name));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(this.plan.viewPath);
+        throw err;
+      }
+      this.reserved = 0; // the bytes now belong to the target
+      await unlink(dir.child(this.temp));
+      this.tempExists = false;
+    }
+    this.reserved = 0;
+    if (old !== null && old.isFile()) await ctx.release(old.size);
+    ctx.emit({ type: old === null ? 'created' : 'modified', path: RootContext.relPath(this.plan.canonical), viewPath: this.plan.viewPath });
+  }
+
+  private async cleanUp(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    if (handle !== null) await handle.close().catch(() => undefined);
+    if (this.tempExists) {
+      await unlink(this.plan.dir.child(this.temp)).catch(() => undefined);
+      this.tempExists = false;
+    }
+    if (this.reserved > 0) {
+      const bytes = this.reserved;
+      this.reserved = 0;
+      await this.plan.ctx.release(bytes);
+    }
+    await this.plan.dir.close().catch(() => undefined);
+  }
+}
+
+function exists(viewPath: string): ConflictError {
+  return new ConflictError('MIG_E_PATH_EXISTS', `${describePath(viewPath)} already exists; allow overwriting or choose another name.`);
+}
