@@ -45,6 +45,7 @@ export const MIG_ERROR_CODES = {
   MIG_E_TOKEN_NOT_FOUND: 404,
   MIG_E_TOKEN_SCOPE: 403,
   MIG_E_TOTP_NOT_ENROLLED: 409,
+  MIG_E_TOTP_ENABLED: 409,
   MIG_E_TOTP_INVALID: 401,
   // file-system layer
   MIG_E_PATH_INVALID: 400,
@@ -138,7 +139,7 @@ export class NotFoundError extends MigError {
 
 /** The thing to create exists already, or the object is not in a state that allows the action. */
 export class ConflictError extends MigError {
-  constructor(code: 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -12,3 +12,4 @@ export type { Principal, UserPrincipal, ShareLinkPrincipal, JobSessionPrincipal,
 export { describePrincipal } from './principal.js';
 export * from './config/index.js';
 export * from './certs/index.js';
+export * from './fs/index.js';

@@ -10,8 +10,11 @@ export interface FileInfo {
   readonly type: FileType;
   /** Size in bytes (for a symlink: the length of its target text). */
   readonly size: number;
+  /** Last modification. */
   readonly mtime: Date;
+  /** Last access (as the file system records it). */
   readonly atime: Date;
+  /** Last status change. */
   readonly ctime: Date;
   /** Permission bits (`mode & 0o7777`). */
   readonly mode: number;

@@ -6,7 +6,7 @@ import { createDirectoryQuota } from './directory-quota.js';
 import type { FileEventListener } from './file-event.js';
 import { createFileView, type FileView } from './file-view.js';
 import type { QuotaPolicy } from './quota-policy.js';
-import type { SymlinkPolicy, ViewRoot } from './view-spec.js';
+import type { SymlinkPolicy, ViewRoot, ViewSpec } from './view-spec.js';
 
 /**
  * The seam where a site turns a principal into a {@link FileView}. Protocol adapters hold a
@@ -25,12 +25,17 @@ export interface HomeViewProviderOptions {
   homeQuotaBytesOf?(userId: string): Promise<number | undefined>;
   /** More roots for a user (VGrid shares, …), mounted inside the home. */
   extraRoots?(principal: UserPrincipal): Promise<readonly ViewRoot[]>;
+  /** As {@link ViewSpec.hiddenNames}. */
   hiddenNames?: readonly string[];
+  /** As {@link ViewSpec.symlinkPolicy} (default `deny`). */
   symlinkPolicy?: SymlinkPolicy;
+  /** As {@link ViewSpec.maxNameBytes}. */
   maxNameBytes?: number;
+  /** As {@link ViewSpec.maxPathBytes}. */
   maxPathBytes?: number;
   /** Shared by every view this provider makes (default: one {@link createDirectoryQuota} for all). */
   quota?: QuotaPolicy;
+  /** Receives the change events of every view this provider makes. */
   events?: FileEventListener;
 }
 
