@@ -25,12 +25,17 @@ export const MIG_ERROR_CODES = {
   // database
   MIG_E_DATABASE: 500,
   MIG_E_DATABASE_UNSUPPORTED: 500,
+  // site
+  MIG_E_SITE_EXISTS: 409,
   // identity and users
   MIG_E_INVALID_DN: 400,
   MIG_E_USER_EXISTS: 409,
   MIG_E_USER_NOT_FOUND: 404,
   MIG_E_SIGNUP_NOT_FOUND: 404,
   MIG_E_SIGNUP_NOT_PENDING: 409,
+  MIG_E_SIGNUP_EXISTS: 409,
+  MIG_E_ACCOUNT_STATE: 409,
+  MIG_E_HOME_FOLDER: 500,
   // auth
   MIG_E_AUTH_FAILED: 401,
   MIG_E_ACCOUNT_DISABLED: 403,
@@ -139,7 +144,7 @@ export class NotFoundError extends MigError {
 
 /** The thing to create exists already, or the object is not in a state that allows the action. */
 export class ConflictError extends MigError {
-  constructor(code: 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_SITE_EXISTS' | 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SIGNUP_EXISTS' | 'MIG_E_ACCOUNT_STATE' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -1,0 +1,8 @@
+import { housekeepingService } from './housekeeping.js';
+import type { SiteService } from './site-service.js';
+
+/**
+ * Every service `mig start` knows, in start order. The web, file-service and grid-engine daemons
+ * register here as their packages land.
+ */
+export const siteServices: readonly SiteService[] = [housekeepingService];

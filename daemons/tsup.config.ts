@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { mig: 'src/mig.ts' },
+  format: ['esm'],
+  dts: false,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  tsconfig: 'tsconfig.json',
+  // The @migrid packages are workspace dependencies, loaded from their own builds.
+  external: [/^@migrid\//],
+});

@@ -1,0 +1,159 @@
+import { mkdir } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import type { SiteConfig } from '../config/index.js';
+import { openDatabase, type SiteDatabase } from '../db/index.js';
+import type { Database } from '../db/schema.js';
+import {
+  createApiTokenStore,
+  createAuditLog,
+  createAuthLog,
+  createAuthenticator,
+  createDefender,
+  createSshKeyStore,
+  createTotpStore,
+  type ApiTokenStore,
+  type AuditLog,
+  type AuthLog,
+  type Authenticator,
+  type Defender,
+  type SshKeyStore,
+  type TotpStore,
+} from '../auth/index.js';
+import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
+import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
+import { createSiteLogger, type SiteLogger } from './site-logger.js';
+import { sitePaths, type SitePaths } from './site-paths.js';
+
+/**
+ * An open MiG site: the one object every service of a process shares. It holds the database and
+ * every store, the authenticator (with its defender and logs) and the file-system views.
+ *
+ * @example
+ * ```ts
+ * const site = await openSite(await loadConfig('./mig.toml'));
+ * const { userId } = await site.auth.authenticatePassword({ login, password, address, protocol: 'sftp' });
+ * const view = await site.files.viewFor({ kind: 'user', userId });
+ * await site.close();
+ * ```
+ */
+export interface Site {
+  readonly config: SiteConfig;
+  readonly paths: SitePaths;
+  readonly logger: SiteLogger;
+  /** The open database (`db` is the typed query builder; `dialect` is `sqlite` or `postgres`). */
+  readonly database: SiteDatabase;
+  readonly db: Kysely<Database>;
+  readonly users: UserStore;
+  readonly signups: SignupRequestStore;
+  readonly sshKeys: SshKeyStore;
+  readonly apiTokens: ApiTokenStore;
+  readonly totp: TotpStore;
+  readonly defender: Defender;
+  readonly authLog: AuthLog;
+  readonly audit: AuditLog;
+  /** What protocols call to log someone in; they ask, the core decides. */
+  readonly auth: Authenticator;
+  /** Turns a principal into its file view. */
+  readonly files: ViewProvider;
+  /** Periodic maintenance: prunes the defender's old records; reports accounts past expiry. */
+  housekeeping(): Promise<HousekeepingReport>;
+  /** Closes the database and logs. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What one {@link Site.housekeeping} pass did. */
+export interface HousekeepingReport {
+  /** Defender records removed. */
+  readonly pruned: number;
+  /** Ids of active accounts whose expiry has passed (logins are refused; nothing is changed). */
+  readonly expired: readonly string[];
+}
+
+/** Options for {@link openSite}. */
+export interface OpenSiteOptions {
+  /** Service name for log lines (default `mig`). */
+  service?: string;
+  /** A logger to use instead of the default JSON logger on stdout. */
+  logger?: SiteLogger;
+  /** Clock for tests. */
+  now?: () => number;
+}
+
+/**
+ * Opens a site from its config: creates the state folders if missing, opens and migrates the
+ * database, and wires every store. Throws {@link DatabaseError} when the database cannot be opened.
+ */
+export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}): Promise<Site> {
+  const paths = sitePaths(config);
+  const logger = options.logger ?? createSiteLogger(config, options.service ?? 'mig');
+  const now = options.now ?? Date.now;
+  await Promise.all([paths.stateDir, paths.userHome, paths.logDir].map((dir) => mkdir(dir, { recursive: true, mode: 0o750 })));
+
+  const database = await openDatabase({
+    url: config.database.url,
+    sqlitePath: config.database.sqlite_file,
+    poolSize: config.database.pool_size,
+  });
+  const { db } = database;
+
+  const authLog = createAuthLog(paths.authLog, { now });
+  const audit = createAuditLog(db, { filePath: paths.auditLog, now });
+  const users = createUserStore({ db, accounts: config.accounts, homeRoot: paths.userHome, deletedHomesRoot: paths.deletedHomes, now });
+  const signups = createSignupRequestStore({ db, users, accounts: config.accounts, now });
+  const sshKeys = createSshKeyStore(db, { minRsaBits: config.security.ssh_key_min_rsa_bits, now });
+  const apiTokens = createApiTokenStore(db, { maxDays: config.security.api_token_max_days, now });
+  const totp = createTotpStore(db, { now });
+  const defender = createDefender(db, config.defender, { authLog, now });
+  const auth = createAuthenticator({
+    db,
+    defender,
+    authLog,
+    audit,
+    users,
+    sshKeys,
+    apiTokens,
+    totp,
+    policy: { legacyPolicy: config.accounts.password_legacy_policy },
+    now,
+  });
+  const files = createHomeViewProvider({
+    homeDirOf: (userId) => users.homeDir(userId),
+    hiddenNames: config.files.hidden_names,
+    symlinkPolicy: config.files.symlinks,
+    maxNameBytes: config.files.max_name_bytes,
+    maxPathBytes: config.files.max_path_bytes,
+    ...(config.quota.user_limit_bytes > 0 && { homeQuotaBytesOf: () => config.quota.user_limit_bytes }),
+  });
+
+  let closed = false;
+  return {
+    config,
+    paths,
+    logger,
+    database,
+    db,
+    users,
+    signups,
+    sshKeys,
+    apiTokens,
+    totp,
+    defender,
+    authLog,
+    audit,
+    auth,
+    files,
+    async housekeeping() {
+      const pruned = await defender.prune();
+      const expired = await users.expiredAccounts();
+      if (expired.length > 0) logger.info({ count: expired.length }, 'active accounts past their expiry (logins are refused until renewed)');
+      return { pruned, expired };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await authLog.close?.();
+      await audit.close?.();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import type { SiteConfig } from '../config/index.js';
+
+/** Where a site keeps its state on disk (DESIGN.md §5). All absolute. */
+export interface SitePaths {
+  /** The state folder (`[site] state_dir`). */
+  readonly stateDir: string;
+  /** Users' homes: `<state>/user_home/<user id>/`. */
+  readonly userHome: string;
+  /** Homes of deleted users, kept for recovery: `<state>/deleted_homes/`. */
+  readonly deletedHomes: string;
+  /** VGrid shares: `<state>/vgrid_files_home/<vgrid>/`. */
+  readonly vgridFilesHome: string;
+  /** Archives: `<state>/freeze_home/<archive id>/`. */
+  readonly freezeHome: string;
+  /** Certificates: CA and host certificate. */
+  readonly certDir: string;
+  /** Log folder. */
+  readonly logDir: string;
+  /** The auth log fail2ban reads. */
+  readonly authLog: string;
+  /** The audit log (JSON lines; the database holds the same records). */
+  readonly auditLog: string;
+}
+
+/** Derives the site's paths from its config. */
+export function sitePaths(config: SiteConfig): SitePaths {
+  const stateDir = config.site.state_dir;
+  return {
+    stateDir,
+    userHome: join(stateDir, 'user_home'),
+    deletedHomes: join(stateDir, 'deleted_homes'),
+    vgridFilesHome: join(stateDir, 'vgrid_files_home'),
+    freezeHome: join(stateDir, 'freeze_home'),
+    certDir: config.site.cert_dir,
+    logDir: config.logging.dir,
+    authLog: join(config.logging.dir, config.logging.auth_log),
+    auditLog: join(config.logging.dir, config.logging.audit_log),
+  };
+}
