@@ -13,3 +13,7 @@ export { describePrincipal } from './principal.js';
 export * from './config/index.js';
 export * from './certs/index.js';
 export * from './fs/index.js';
+export * from './identity/index.js';
+export * from './users/index.js';
+export * from './auth/index.js';
+export * from './site/index.js';

@@ -44,7 +44,10 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       println(io, 'Ready. Press Ctrl-C to stop.');
 
       await new Promise<void>((resolve) => {
+        // Signal listeners alone do not keep Node running; this handle does, until a signal comes.
+        const keepAlive = setInterval(() => undefined, 1 << 30);
         const stop = (): void => {
+          clearInterval(keepAlive);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           resolve();

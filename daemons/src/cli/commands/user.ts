@@ -157,7 +157,7 @@ export function registerUserCommands(program: Command, io: CliIo): void {
     .command('suspend <login>')
     .description('suspend a user: every login is refused until reactivated')
     .option(...configFlag)
-    .option('--reason <text>', 'why (kept in the comment and the audit log)')
+    .option('--reason <text>', 'why (kept with the account status and in the audit log)')
     .option('--json', 'print the result as JSON')
     .action(async (login: string, opts: ConfigOption & { reason?: string; json?: boolean }) => {
       await withSite(opts, io, async (site) => {

@@ -10,6 +10,7 @@ import {
 } from './site-config.js';
 import { PASSWORD_POLICY_FORMS, parsePasswordPolicy } from './password-policy-spec.js';
 import { isAddressOrCidr, isListenHost, parsePortRange } from './network-values.js';
+import { DEFAULT_HIDDEN_NAMES } from '../fs/virtual-path.js';
 
 const port = z.int().min(1).max(65535);
 const positiveSeconds = (max: number) => z.int().min(1).max(max);
@@ -118,9 +119,7 @@ export const defenderSchema = z.strictObject({
 });
 
 /** MiG's invisible names: the `.htaccess` file, the VGrid component folders and the trash. */
-export const DEFAULT_HIDDEN_NAMES: readonly string[] = [
-  '.htaccess', '.vgridscm', '.vgridtracker', '.vgridwiki', '.vgridforum', '.trash',
-];
+export { DEFAULT_HIDDEN_NAMES };
 
 /** `[files]` as written. */
 export const filesSchema = z.strictObject({

@@ -22,7 +22,6 @@ export { configTemplate } from './config-template.js';
 export type { ConfigTemplateOptions } from './config-template.js';
 export { parsePasswordPolicy, PASSWORD_POLICY_FORMS, MAX_PASSWORD_LENGTH } from './password-policy-spec.js';
 export type { PasswordPolicySpec } from './password-policy-spec.js';
-export { DEFAULT_HIDDEN_NAMES } from './config-schema.js';
 export {
   CSRF_MODES, LOGIN_ALIAS_FIELDS, LOG_LEVELS, SCHEDULER_ALGORITHMS, SYMLINK_MODES,
 } from './site-config.js';

@@ -63,8 +63,8 @@ export interface Site {
 
 /** What one {@link Site.housekeeping} pass did. */
 export interface HousekeepingReport {
-  /** Defender records removed. */
-  readonly pruned: number;
+  /** Defender records removed: failures past the window and bans long expired. */
+  readonly pruned: { readonly failures: number; readonly bans: number };
   /** Ids of active accounts whose expiry has passed (logins are refused; nothing is changed). */
   readonly expired: readonly string[];
 }
@@ -98,7 +98,15 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
 
   const authLog = createAuthLog(paths.authLog, { now });
   const audit = createAuditLog(db, { filePath: paths.auditLog, now });
-  const users = createUserStore({ db, accounts: config.accounts, homeRoot: paths.userHome, deletedHomesRoot: paths.deletedHomes, now });
+  const users = createUserStore({
+    db,
+    accounts: config.accounts,
+    homeRoot: paths.userHome,
+    deletedHomesRoot: paths.deletedHomes,
+    loginAlias: config.site.login_alias,
+    welcome: { siteTitle: config.site.short_title, supportEmail: config.site.support_email },
+    now,
+  });
   const signups = createSignupRequestStore({ db, users, accounts: config.accounts, now });
   const sshKeys = createSshKeyStore(db, { minRsaBits: config.security.ssh_key_min_rsa_bits, now });
   const apiTokens = createApiTokenStore(db, { maxDays: config.security.api_token_max_days, now });
@@ -113,7 +121,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     sshKeys,
     apiTokens,
     totp,
-    policy: { legacyPolicy: config.accounts.password_legacy_policy },
+    policy: { passwordPolicy: config.accounts.password_policy, legacyPolicy: config.accounts.password_legacy_policy },
     now,
   });
   const files = createHomeViewProvider({
@@ -122,7 +130,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     symlinkPolicy: config.files.symlinks,
     maxNameBytes: config.files.max_name_bytes,
     maxPathBytes: config.files.max_path_bytes,
-    ...(config.quota.user_limit_bytes > 0 && { homeQuotaBytesOf: () => config.quota.user_limit_bytes }),
+    ...(config.quota.user_limit_bytes > 0 && { homeQuotaBytesOf: async () => config.quota.user_limit_bytes }),
   });
 
   let closed = false;
