@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, databaseKinds } from '../../test/support/databases.js';
-import { MIG_ENTRY, runMig, spawnTs } from '../../test/support/run-mig.js';
+import { spawn } from 'node:child_process';
+import { MIG_ENTRY, runMig, spawnTs, SOURCE_NODE_ARGS } from '../../test/support/run-mig.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -149,6 +150,26 @@ describe('mig', () => {
     const missing = await runMig(['user', 'show', 'jane@diku.dk'], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('MIG_E_USER_NOT_FOUND');
+  });
+
+  it('createuser on a terminal asks what MiG\'s createuser asks', async () => {
+    expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
+    // `script` gives the command a real pseudo-terminal, as an admin's shell would.
+    const command = [process.execPath, ...SOURCE_NODE_ARGS, MIG_ENTRY, 'createuser'].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdin.end('bob builder\nBuilders Inc\n\nDK\nbob@example.org\nhello\nCorrect-Horse-7\nCorrect-Horse-7\n');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    for (const question of ['Full Name:', 'Organization:', 'State:', 'Country:', 'Email:', 'Comment:', 'Password:', 'Password again:']) {
+      expect(out).toContain(question);
+    }
+    const shown = await runMig(['user', 'show', 'bob@example.org', '--json'], { cwd: dir });
+    const bob = JSON.parse(shown.stdout) as { dn: string; hasPassword: boolean; comment: string };
+    expect(bob.dn).toBe('/C=DK/ST=NA/L=NA/O=Builders Inc/OU=NA/CN=Bob Builder/emailAddress=bob@example.org');
+    expect(bob.hasPassword).toBe(true);
+    expect(bob.comment).toBe('hello');
   });
 
   it('start runs until SIGINT and stops cleanly', async () => {

@@ -38,33 +38,52 @@ export async function readFirstLine(io: CliIo, maxBytes = 64 * 1024): Promise<st
   return nl === -1 ? text : text.slice(0, nl);
 }
 
+/** Asks questions on a terminal, one after another, over one readline session. */
+export interface Prompter {
+  /** Shows `question` and returns the answer; with `hidden`, what is typed is not echoed. */
+  ask(question: string, options?: { hidden?: boolean; defaultValue?: string }): Promise<string>;
+  close(): void;
+}
+
 /**
- * Asks a question on a terminal. With `hidden`, typed characters are not echoed (for passwords).
+ * A prompter over the command's stdin. One readline interface serves every question, so answers
+ * typed (or pasted) ahead are kept for the questions that follow.
  */
-export async function ask(io: CliIo, question: string, options: { hidden?: boolean; defaultValue?: string } = {}): Promise<string> {
-  const suffix = options.defaultValue !== undefined && options.defaultValue !== '' ? ` [${options.defaultValue}]` : '';
+export function createPrompter(io: CliIo): Prompter {
   const rl = createInterface({ input: io.stdin, output: io.stdout, terminal: io.stdin.isTTY === true });
-  if (options.hidden === true) {
-    // Mute the echo of what is typed after the prompt itself is shown.
-    const out = rl as unknown as { _writeToOutput?: (s: string) => void; output: Writable };
-    let prompted = false;
-    out._writeToOutput = (s: string): void => {
-      if (!prompted) {
-        out.output.write(s);
-        prompted = true;
-      } else if (s.includes('\n') || s.includes('\r')) {
-        out.output.write('\n');
-      }
-    };
-  }
-  try {
-    const answer = await new Promise<string>((resolve, reject) => {
-      rl.once('close', () => reject(new Error('input ended before an answer was given')));
-      rl.question(`${question}${suffix}: `, resolve);
-    });
-    return answer === '' && options.defaultValue !== undefined ? options.defaultValue : answer;
-  } finally {
-    rl.removeAllListeners('close');
-    rl.close();
-  }
+  const buffered: string[] = [];
+  const waiting: ((line: string | null) => void)[] = [];
+  let ended = false;
+  let muted = false;
+  rl.on('line', (line) => {
+    const next = waiting.shift();
+    if (next !== undefined) next(line);
+    else buffered.push(line);
+  });
+  rl.on('close', () => {
+    ended = true;
+    for (const next of waiting.splice(0)) next(null);
+  });
+  // readline echoes through this method; muting it hides a password while it is typed.
+  const echo = rl as unknown as { _writeToOutput: (s: string) => void };
+  echo._writeToOutput = (s: string): void => {
+    if (!muted) io.stdout.write(s);
+    else if (s.includes('\n') || s.includes('\r')) io.stdout.write('\n');
+  };
+  return {
+    async ask(question, options = {}) {
+      const suffix = options.defaultValue !== undefined && options.defaultValue !== '' ? ` [${options.defaultValue}]` : '';
+      muted = false;
+      rl.setPrompt(`${question}${suffix}: `);
+      rl.prompt();
+      muted = options.hidden === true;
+      const line = buffered.length > 0 ? (buffered.shift() as string) : ended ? null : await new Promise<string | null>((resolve) => waiting.push(resolve));
+      muted = false;
+      if (line === null) throw new Error('input ended before every question was answered; nothing was created');
+      return line === '' && options.defaultValue !== undefined ? options.defaultValue : line;
+    },
+    close() {
+      rl.close();
+    },
+  };
 }

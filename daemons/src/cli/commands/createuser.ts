@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '@migrid/core';
-import { ask, println, readFirstLine, type CliIo } from '../io.js';
+import { createPrompter, println, readFirstLine, type CliIo, type Prompter } from '../io.js';
 import { withSite, type ConfigOption } from '../site-from-options.js';
 import { printUser, userJson } from '../user-output.js';
 
@@ -60,24 +60,31 @@ export async function createUserFromFlags(flags: CreateUserFlags, io: CliIo, int
   };
   const canPrompt = interactive && io.stdin.isTTY === true && flags.passwordStdin !== true;
   const optional = new Set(['state', 'comment']);
-  for (const [key, label, flag] of REQUIRED) {
-    if (values[key] !== undefined) continue;
-    if (canPrompt) {
-      values[key] = await ask(io, label);
-    } else if (!optional.has(key)) {
-      throw new InvalidInputError(`Missing ${flag}: give every required field (--full-name, --organization, --country, --email) or run on a terminal to be asked.`);
-    }
-  }
+  let prompter: Prompter | undefined;
   let password: string | undefined;
-  if (flags.passwordStdin === true) {
-    password = await readFirstLine(io);
-  } else if (flags.password !== false) {
-    if (!canPrompt) {
-      throw new InvalidInputError('No password given: use --password-stdin, or --no-password for an account without one.');
+  try {
+    for (const [key, label, flag] of REQUIRED) {
+      if (values[key] !== undefined) continue;
+      if (canPrompt) {
+        prompter ??= createPrompter(io);
+        values[key] = await prompter.ask(label);
+      } else if (!optional.has(key)) {
+        throw new InvalidInputError(`Missing ${flag}: give every required field (--full-name, --organization, --country, --email) or run on a terminal to be asked.`);
+      }
     }
-    password = await ask(io, 'Password', { hidden: true });
-    const again = await ask(io, 'Password again', { hidden: true });
-    if (again !== password) throw new InvalidInputError('The two passwords differ; nothing was created.');
+    if (flags.passwordStdin === true) {
+      password = await readFirstLine(io);
+    } else if (flags.password !== false) {
+      if (!canPrompt) {
+        throw new InvalidInputError('No password given: use --password-stdin, or --no-password for an account without one.');
+      }
+      prompter ??= createPrompter(io);
+      password = await prompter.ask('Password', { hidden: true });
+      const again = await prompter.ask('Password again', { hidden: true });
+      if (again !== password) throw new InvalidInputError('The two passwords differ; nothing was created.');
+    }
+  } finally {
+    prompter?.close();
   }
   const validDays = flags.validDays === undefined ? undefined : Number(flags.validDays);
   if (validDays !== undefined && !(Number.isInteger(validDays) && validDays > 0)) {

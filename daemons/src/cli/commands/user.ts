@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError, NotFoundError, type Site, type UserRecord, type UserStatus } from '@migrid/core';
-import { ask, println, readFirstLine, type CliIo } from '../io.js';
+import { createPrompter, println, readFirstLine, type CliIo } from '../io.js';
 import { withSite, type ConfigOption } from '../site-from-options.js';
 import { printUser, printUserTable, userJson } from '../user-output.js';
 import { addCreateUserFlags, createUserFromFlags, type CreateUserFlags } from './createuser.js';
@@ -128,7 +128,8 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         const target = await mustFind(site, login);
         if (opts.yes !== true) {
           if (io.stdin.isTTY !== true) throw new InvalidInputError('Refusing to delete without confirmation: add --yes.');
-          const answer = await ask(io, `Delete ${target.email}${opts.purge === true ? ' AND its files' : ''}? Type the email to confirm`);
+          const prompter = createPrompter(io);
+          const answer = await prompter.ask(`Delete ${target.email}${opts.purge === true ? ' AND its files' : ''}? Type the email to confirm`).finally(() => prompter.close());
           if (answer !== target.email) throw new InvalidInputError('Not confirmed; nothing was deleted.');
         }
         const result = await site.users.delete(target.id, { purge: opts.purge === true });

@@ -6,7 +6,7 @@ import { createDirectoryQuota } from './directory-quota.js';
 import type { FileEventListener } from './file-event.js';
 import { createFileView, type FileView } from './file-view.js';
 import type { QuotaPolicy } from './quota-policy.js';
-import type { SymlinkPolicy, ViewRoot, ViewSpec } from './view-spec.js';
+import type { SymlinkPolicy, ViewRoot } from './view-spec.js';
 
 /**
  * The seam where a site turns a principal into a {@link FileView}. Protocol adapters hold a
