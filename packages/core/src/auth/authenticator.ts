@@ -28,6 +28,7 @@ import type { SshKeyStore } from './ssh-key-store.js';
 import { systemClock } from './store-support.js';
 import type { Clock } from './store-support.js';
 import { createTotpStore } from './totp-store.js';
+import { createVerifiedPasswordCache } from './verified-password-cache.js';
 import type { TotpStore } from './totp-store.js';
 
 /** An account as the authenticator needs to see it. */
@@ -91,6 +92,12 @@ export interface AuthenticatorOptions {
   readonly totp?: TotpStore;
   /** Cost of the hashes that replace old ones (and of the dummy hash); defaults to hashPassword's. */
   readonly hashOptions?: PasswordHashOptions;
+  /**
+   * How long a successful password verification is remembered (seconds, default 300; 0 = never),
+   * so protocols that send the password on every request skip the slow KDF. Status, expiry and
+   * the defender are still checked every time; a changed password never matches an old entry.
+   */
+  readonly verifiedPasswordCacheSeconds?: number;
   /** Clock for tests. */
   readonly now?: Clock;
 }
@@ -164,6 +171,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const loginPolicies = [options.policy?.passwordPolicy, options.policy?.legacyPolicy].filter((p): p is string => p !== undefined && p !== '');
   // Validate the policies now, so a bad config fails at start-up and not at the first login.
   for (const p of loginPolicies) checkPasswordPolicy('', p);
+  const verifiedPasswords = createVerifiedPasswordCache({ ttlMs: (options.verifiedPasswordCacheSeconds ?? 300) * 1000, now });
   let dummyHash: Promise<string> | undefined;
   const getDummyHash = (): Promise<string> => (dummyHash ??= hashPassword('mig-dummy-password-for-unknown-users', options.hashOptions));
 
@@ -240,8 +248,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const subject = await users.findByLogin(login);
       const stored = subject?.passwordHash ?? null;
       // Unknown users and users without a password cost one real verification too, so timing does not tell them apart.
-      const ok = stored === null ? (await verifyPassword(password, await getDummyHash()), false) : await verifyPassword(password, stored);
+      const ok =
+        stored === null || subject === undefined
+          ? (await verifyPassword(password, await getDummyHash()), false)
+          : verifiedPasswords.has(subject.id, stored, password) || (await verifyPassword(password, stored));
       if (subject === undefined || stored === null || !ok) return fail(address, login, protocol, method, 'wrong-credentials', password);
+      verifiedPasswords.remember(subject.id, stored, password);
       await checkStatus(subject.status, subject.expiresAt, { address, username: login, protocol, method, userId: subject.id });
       await succeed(address, login, protocol, method, subject.id);
       if (needsRehash(stored, options.hashOptions)) {

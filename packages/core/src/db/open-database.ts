@@ -92,7 +92,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<SiteDataba
     } catch (cause) {
       throw new DatabaseError(`Cannot open the SQLite database ${file}: ${(cause as Error).message}. Check that the state folder exists and is writable.`, { cause });
     }
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   } else {
     const url = options.url as string;
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes() });
@@ -117,6 +117,35 @@ export async function openDatabase(options: DatabaseOptions): Promise<SiteDataba
     }
   }
   return site;
+}
+
+/**
+ * better-sqlite3 compiles SQL on every `prepare`, and Kysely prepares every query; the same few
+ * statements run over and over (logins, lookups), so compiled statements are kept by their SQL
+ * text (bounded). Statements are only reused one at a time: Kysely runs SQLite queries one after
+ * another on its single connection.
+ */
+function withStatementCache(handle: SqliteDatabase.Database, max = 500): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  const prepare = (source: string): SqliteDatabase.Statement => {
+    let stmt = cache.get(source);
+    if (stmt === undefined) {
+      stmt = handle.prepare(source);
+      cache.set(source, stmt);
+      if (cache.size > max) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+    }
+    return stmt;
+  };
+  return new Proxy(handle, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') return prepare;
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /** Applies every pending migration in order. Throws {@link DatabaseError} naming the failed step. */

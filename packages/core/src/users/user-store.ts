@@ -300,8 +300,13 @@ export function createUserStore(options: UserStoreOptions): UserStore {
       return canonical === exact ? undefined : executor.selectFrom('users').selectAll().where('dn', '=', canonical).executeTakeFirst();
     }
     const alias = key.trim().toLowerCase();
-    const hit = await executor.selectFrom('user_aliases').select('user_id').where('alias', '=', alias).executeTakeFirst();
-    return hit === undefined ? undefined : rowById(executor, hit.user_id);
+    // One round trip: logins are looked up on every authentication.
+    return executor
+      .selectFrom('user_aliases')
+      .innerJoin('users', 'users.id', 'user_aliases.user_id')
+      .selectAll('users')
+      .where('user_aliases.alias', '=', alias)
+      .executeTakeFirst();
   }
 
   async function requireRow(executor: Kysely<Database>, key: unknown): Promise<Row<UsersTable>> {
