@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { forEachDatabase } from '../../../test/support/databases.js';
-import { isMigError } from '../src/errors.js';
 import { API_TOKEN_SCOPES, createApiTokenStore, TOKEN_LAST_USED_RESOLUTION_MS } from '../src/auth/index.js';
 import type { ApiTokenScope } from '../src/auth/index.js';
 import { insertUser, testClock } from './auth-fixtures.js';
+import { codeOf } from '../../../test/support/errors.js';
 
 const DAY = 86_400_000;
-const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
-  p.then(() => undefined, (e: unknown) => (isMigError(e) ? e.code : `not a MigError: ${String(e)}`));
 
 describe('API tokens', () => {
   forEachDatabase((current) => {

@@ -2,20 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forEachDatabase } from '../../../test/support/databases.js';
-import { isMigError } from '../src/errors.js';
 import { createAuthLog, createDefender, normalizeBanSubject, normalizeIpAddress, SAME_SECRET_FREE_RETRIES } from '../src/auth/index.js';
 import { defenderConfig, tempDir, testClock } from './auth-fixtures.js';
+import { codeOf } from '../../../test/support/errors.js';
 
 const A = '203.0.113.9';
 const B = '198.51.100.7';
-const codeOf = async (p: Promise<unknown> | (() => unknown)): Promise<string | undefined> => {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return isMigError(e) ? e.code : `not a MigError: ${String(e)}`;
-  }
-  return undefined;
-};
 
 describe('IP address normalisation', () => {
   it('canonicalises IPv4-mapped and long IPv6 forms and refuses non-addresses', () => {

@@ -2,18 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forEachDatabase } from '../../../test/support/databases.js';
-import { isMigError } from '../src/errors.js';
 import { createAuditLog, createAuthLog, FAIL2BAN_FAILREGEX, formatAuthAttempt, quoteLogUsername } from '../src/auth/index.js';
 import { tempDir, testClock } from './auth-fixtures.js';
+import { codeOf } from '../../../test/support/errors.js';
 
-const codeOf = async (p: Promise<unknown> | (() => unknown)): Promise<string | undefined> => {
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    return isMigError(e) ? e.code : `not a MigError: ${String(e)}`;
-  }
-  return undefined;
-};
 
 /** fail2ban's <HOST> as a JS group, as fail2ban substitutes it. */
 const failRegex = new RegExp(FAIL2BAN_FAILREGEX.replace('<HOST>', '(?<host>[0-9a-fA-F.:]+)'));

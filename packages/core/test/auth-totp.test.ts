@@ -1,12 +1,10 @@
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { forEachDatabase } from '../../../test/support/databases.js';
-import { isMigError } from '../src/errors.js';
 import { createTotpStore, RECOVERY_CODE_COUNT } from '../src/auth/index.js';
 import { insertUser, testClock } from './auth-fixtures.js';
+import { codeOf } from '../../../test/support/errors.js';
 
-const codeOf = (p: Promise<unknown>): Promise<string | undefined> =>
-  p.then(() => undefined, (e: unknown) => (isMigError(e) ? e.code : `not a MigError: ${String(e)}`));
 
 /** The code an authenticator app would show at `timestamp`. */
 function appCode(secret: string, timestamp: number): string {

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 import type { DatabaseDialect } from './open-database.js';
 
 /**
@@ -16,6 +16,18 @@ function serialType(dialect: DatabaseDialect): 'integer' | 'bigserial' {
   return dialect === 'postgres' ? 'bigserial' : 'integer';
 }
 
+/** The identity columns (DN and its parts) that accounts and sign-up requests share. */
+function withIdentityColumns(table: CreateTableBuilder<string, never>): CreateTableBuilder<string, string> {
+  return table
+    .addColumn('email', 'varchar(256)', (c) => c.notNull())
+    .addColumn('full_name', 'varchar(256)', (c) => c.notNull())
+    .addColumn('organization', 'varchar(256)', (c) => c.notNull())
+    .addColumn('organizational_unit', 'varchar(256)', (c) => c.notNull())
+    .addColumn('locality', 'varchar(256)', (c) => c.notNull())
+    .addColumn('state', 'varchar(64)', (c) => c.notNull())
+    .addColumn('country', 'varchar(2)', (c) => c.notNull());
+}
+
 /**
  * The one ordered migration list of the site database. Later features append; released steps are
  * never edited.
@@ -29,13 +41,8 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
         .ifNotExists()
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('dn', 'varchar(1024)', (c) => c.notNull().unique())
-        .addColumn('email', 'varchar(256)', (c) => c.notNull().unique())
-        .addColumn('full_name', 'varchar(256)', (c) => c.notNull())
-        .addColumn('organization', 'varchar(256)', (c) => c.notNull())
-        .addColumn('organizational_unit', 'varchar(256)', (c) => c.notNull())
-        .addColumn('locality', 'varchar(256)', (c) => c.notNull())
-        .addColumn('state', 'varchar(64)', (c) => c.notNull())
-        .addColumn('country', 'varchar(2)', (c) => c.notNull())
+        .$call(withIdentityColumns)
+        .addUniqueConstraint('users_email_uq', ['email'])
         .addColumn('status', 'varchar(16)', (c) => c.notNull())
         .addColumn('expires_at', 'bigint')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -63,13 +70,7 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
         .ifNotExists()
         .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('dn', 'varchar(1024)', (c) => c.notNull())
-        .addColumn('email', 'varchar(256)', (c) => c.notNull())
-        .addColumn('full_name', 'varchar(256)', (c) => c.notNull())
-        .addColumn('organization', 'varchar(256)', (c) => c.notNull())
-        .addColumn('organizational_unit', 'varchar(256)', (c) => c.notNull())
-        .addColumn('locality', 'varchar(256)', (c) => c.notNull())
-        .addColumn('state', 'varchar(64)', (c) => c.notNull())
-        .addColumn('country', 'varchar(2)', (c) => c.notNull())
+        .$call(withIdentityColumns)
         .addColumn('comment', 'text', (c) => c.notNull())
         .addColumn('password_hash', 'text')
         .addColumn('status', 'varchar(16)', (c) => c.notNull())

@@ -16,7 +16,7 @@ import { ConflictError, DatabaseError, InvalidInputError, NotFoundError, isMigEr
 import { checkComment } from '../identity/identity-fields.js';
 import { isRetryableTransactionError, isUniqueViolation } from './db-errors.js';
 import {
-  ProblemList, type SignupInput, prepareComment, prepareIdentity, preparePassword, signupInputSchema,
+  ProblemList, type SignupInput, identityColumns, partsFromColumns, prepareComment, prepareIdentity, preparePassword, signupInputSchema,
 } from './user-input.js';
 import { generateRandomId, requireId } from './user-id.js';
 import type { UserRecord } from './user-record.js';
@@ -182,14 +182,7 @@ export function createSignupRequestStore(options: SignupRequestStoreOptions): Si
       const id = generateRandomId();
       const row: Row<SignupRequestsTable> = {
         id,
-        dn,
-        email: parts.email,
-        full_name: parts.fullName,
-        organization: parts.organization,
-        organizational_unit: parts.organizationalUnit,
-        locality: parts.locality,
-        state: parts.state,
-        country: parts.country,
+        ...identityColumns({ dn, parts }),
         comment,
         password_hash: passwordHash,
         status: 'pending',
@@ -268,13 +261,7 @@ export function createSignupRequestStore(options: SignupRequestStoreOptions): Si
       if (row.status !== 'pending') throw notPending(row.status);
       const user = await userInternals.createWithPasswordHash(
         {
-          fullName: row.full_name,
-          organization: row.organization,
-          organizationalUnit: row.organizational_unit,
-          locality: row.locality,
-          state: row.state,
-          country: row.country,
-          email: row.email,
+          ...partsFromColumns(row),
           comment: row.comment,
         },
         row.password_hash,

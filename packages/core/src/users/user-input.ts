@@ -185,6 +185,46 @@ export interface PreparedIdentity {
   readonly dn: string;
 }
 
+/** The identity columns the `users` and `signup_requests` tables share. */
+export interface IdentityColumns {
+  readonly dn: string;
+  readonly email: string;
+  readonly full_name: string;
+  readonly organization: string;
+  readonly organizational_unit: string;
+  readonly locality: string;
+  readonly state: string;
+  readonly country: string;
+}
+
+/** The database columns of a prepared identity. */
+export function identityColumns(identity: PreparedIdentity): IdentityColumns {
+  const { parts, dn } = identity;
+  return {
+    dn,
+    email: parts.email,
+    full_name: parts.fullName,
+    organization: parts.organization,
+    organizational_unit: parts.organizationalUnit,
+    locality: parts.locality,
+    state: parts.state,
+    country: parts.country,
+  };
+}
+
+/** The DN parts stored in a row's identity columns. */
+export function partsFromColumns(row: Omit<IdentityColumns, 'dn'>): DnParts {
+  return {
+    country: row.country,
+    state: row.state,
+    locality: row.locality,
+    organization: row.organization,
+    organizationalUnit: row.organizational_unit,
+    fullName: row.full_name,
+    email: row.email,
+  };
+}
+
 /**
  * Canonicalises identity fields (MiG's `canonical_user`) and checks them all; returns the parts
  * and DN when every field is fine, `undefined` after recording problems otherwise.

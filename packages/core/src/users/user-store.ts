@@ -23,7 +23,7 @@ import {
 } from './home-folder.js';
 import {
   type CreateUserInput, type EditUserChanges, ProblemList, createUserInputSchema, editUserChangesSchema,
-  checkIdentity, prepareAliases, prepareComment, preparePassword, prepareIdentity, prepareRoles, ROLE_PATTERN,
+  checkIdentity, identityColumns, partsFromColumns, prepareAliases, prepareComment, preparePassword, prepareIdentity, prepareRoles, ROLE_PATTERN,
 } from './user-input.js';
 import { generateUserId, isUserId, requireId } from './user-id.js';
 import {
@@ -218,15 +218,7 @@ function mergeProtocols(base: StoredSettings, changes: Partial<Record<UserProtoc
 }
 
 function partsOfRow(row: Row<UsersTable>): DnParts {
-  return {
-    country: row.country,
-    state: row.state,
-    locality: row.locality,
-    organization: row.organization,
-    organizationalUnit: row.organizational_unit,
-    fullName: row.full_name,
-    email: row.email,
-  };
+  return partsFromColumns(row);
 }
 
 /**
@@ -390,14 +382,7 @@ export function createUserStore(options: UserStoreOptions): UserStore {
         await assertFree(trx, p.dn, p.parts.email, p.aliases);
         const values = {
           id,
-          dn: p.dn,
-          email: p.parts.email,
-          full_name: p.parts.fullName,
-          organization: p.parts.organization,
-          organizational_unit: p.parts.organizationalUnit,
-          locality: p.parts.locality,
-          state: p.parts.state,
-          country: p.parts.country,
+          ...identityColumns(p),
           status: p.status,
           expires_at: p.expiresAt,
           created_at: now,
@@ -525,14 +510,7 @@ export function createUserStore(options: UserStoreOptions): UserStore {
           await assertFree(trx, dn, parts.email, aliases ?? [], row.id);
           const settings = mergeProtocols(parseStoredSettings(row.settings), c.settings?.protocols);
           await trx.updateTable('users').set({
-            dn,
-            email: parts.email,
-            full_name: parts.fullName,
-            organization: parts.organization,
-            organizational_unit: parts.organizationalUnit,
-            locality: parts.locality,
-            state: parts.state,
-            country: parts.country,
+            ...identityColumns({ dn, parts }),
             comment,
             ...(roles === undefined ? {} : { roles: JSON.stringify(roles) }),
             ...(c.expiresAt === undefined ? {} : { expires_at: c.expiresAt }),
