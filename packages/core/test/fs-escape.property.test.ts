@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigError } from '../src/errors.js';
 import { createFileView, type FileView } from '../src/fs/index.js';
 
-const RUNS = Number.parseInt(process.env.MIG_PROPERTY_RUNS ?? '1000', 10);
+const RUNS = Number.parseInt(process.env.MIG_PROPERTY_RUNS ?? (process.env.CI === 'true' ? '10000' : '1000'), 10);
 const SECRET = `S3CR3T-${randomUUID()}`;
 const PASSWD_MARKER = 'root:x:0:0';
 const READ_LIMIT = 1 << 20;
