@@ -37,10 +37,10 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       }
       const paths = sitePaths(config);
       println(io, `MiG site "${config.site.title}" is running (pid ${process.pid})`);
-      println(io, `  config    ${config.config_file ?? '(in memory)'}`);
-      println(io, `  state     ${paths.stateDir}`);
-      println(io, `  database  ${config.database.url === undefined ? `SQLite ${config.database.sqlite_file}` : redactDatabaseUrl(config.database.url)}`);
-      for (const r of running) println(io, `  ${r.name.padEnd(9)} ${r.endpoint}`);
+      println(io, `  config        ${config.config_file ?? '(in memory)'}`);
+      println(io, `  state         ${paths.stateDir}`);
+      println(io, `  database      ${config.database.url === undefined ? `SQLite ${config.database.sqlite_file}` : redactDatabaseUrl(config.database.url)}`);
+      for (const r of running) println(io, `  ${r.name.padEnd(13)} ${r.endpoint}`);
       println(io, 'Ready. Press Ctrl-C to stop.');
 
       await new Promise<void>((resolve) => {
