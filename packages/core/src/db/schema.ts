@@ -23,13 +23,11 @@ export interface Database {
 /** Epoch milliseconds, stored as bigint. */
 export type Millis = number;
 
-/** One account. See `users/user-record.ts` for the typed record built from a row. */
-export interface UsersTable {
-  /** Stable random id (64 chars `[A-Za-z0-9]`, as MiG's unique_id); also the home folder's name. */
-  id: string;
-  /** Canonical MiG distinguished name. Unique. */
+/** The identity columns accounts and sign-up requests share. */
+export interface IdentityColumnsTable {
+  /** Canonical MiG distinguished name (unique among accounts). */
   dn: string;
-  /** Lower-cased email address. Unique. */
+  /** Lower-cased email address (unique among accounts). */
   email: string;
   full_name: string;
   organization: string;
@@ -37,6 +35,12 @@ export interface UsersTable {
   locality: string;
   state: string;
   country: string;
+}
+
+/** One account. See `users/user-record.ts` for the typed record built from a row. */
+export interface UsersTable extends IdentityColumnsTable {
+  /** Stable random id (64 chars `[A-Za-z0-9]`, as MiG's unique_id); also the home folder's name. */
+  id: string;
   /** `active` | `temporal` | `suspended` | `retired`. */
   status: string;
   /** When access ends; null = never. */
@@ -63,16 +67,8 @@ export interface UserAliasesTable {
 }
 
 /** Sign-up requests waiting for an admin. */
-export interface SignupRequestsTable {
+export interface SignupRequestsTable extends IdentityColumnsTable {
   id: string;
-  dn: string;
-  email: string;
-  full_name: string;
-  organization: string;
-  organizational_unit: string;
-  locality: string;
-  state: string;
-  country: string;
   comment: string;
   password_hash: string | null;
   /** `pending` | `accepted` | `rejected`. */

@@ -17,7 +17,7 @@ export { createSignupRequestStore, SIGNUP_STATUSES } from './signup-store.js';
 export type { SignupRequest, SignupRequestStore, SignupRequestStoreOptions, SignupListFilter, SignupStatus } from './signup-store.js';
 export { USER_STATUSES, USER_PROTOCOLS, DEFAULT_USER_SETTINGS, isUserStatus } from './user-record.js';
 export type { UserRecord, UserStatus, UserProtocol, UserSettings } from './user-record.js';
-export type { CreateUserInput, EditUserChanges, SignupInput } from './user-input.js';
+export type { CreateUserInput, EditUserChanges, IdentityInput, SignupInput } from './user-input.js';
 export { ROLE_PATTERN, ALIAS_PATTERN, MAX_ROLES, MAX_ALIASES } from './user-input.js';
 export { isAccessible } from './account-access.js';
 export { generateUserId, isUserId, USER_ID_PATTERN, USER_ID_LENGTH } from './user-id.js';

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { canonicaliseDnParts, checkDnParts, type FieldProblem } from '../identity/canonical-dn.js';
 import { type DnParts, formatDn } from '../identity/distinguished-name.js';
 import { checkComment } from '../identity/identity-fields.js';
+import type { IdentityColumnsTable } from '../db/schema.js';
 import { InvalidInputError, isMigError } from '../errors.js';
 import { USER_PROTOCOLS, USER_STATUSES, type UserProtocol, type UserStatus } from './user-record.js';
 
@@ -43,8 +44,8 @@ const identityShape = {
   comment: z.string().optional(),
 };
 
-/** What `UserStore.create` takes: the fields MiG's createuser asks for, plus admin options. */
-export interface CreateUserInput {
+/** The identity fields, comment and password that accounts and sign-up requests are made from. */
+export interface IdentityInput {
   readonly fullName: string;
   readonly organization: string;
   /** Two-letter country code. */
@@ -57,6 +58,10 @@ export interface CreateUserInput {
   readonly comment?: string | undefined;
   /** A new password (checked against the site policy, then hashed). Absent or `null`: no password login. */
   readonly password?: string | null | undefined;
+}
+
+/** What `UserStore.create` takes: the fields MiG's createuser asks for, plus admin options. */
+export interface CreateUserInput extends IdentityInput {
   /** Site roles, e.g. `['admin']`. */
   readonly roles?: readonly string[] | undefined;
   /** Default `active`. */
@@ -96,16 +101,7 @@ export interface EditUserChanges {
 }
 
 /** What a sign-up request holds: the identity fields, an optional password and terms acceptance. */
-export interface SignupInput {
-  readonly fullName: string;
-  readonly organization: string;
-  readonly country: string;
-  readonly email: string;
-  readonly state?: string | undefined;
-  readonly organizationalUnit?: string | undefined;
-  readonly locality?: string | undefined;
-  readonly comment?: string | undefined;
-  readonly password?: string | null | undefined;
+export interface SignupInput extends IdentityInput {
   readonly acceptedTerms?: boolean | undefined;
 }
 
@@ -186,16 +182,7 @@ export interface PreparedIdentity {
 }
 
 /** The identity columns the `users` and `signup_requests` tables share. */
-export interface IdentityColumns {
-  readonly dn: string;
-  readonly email: string;
-  readonly full_name: string;
-  readonly organization: string;
-  readonly organizational_unit: string;
-  readonly locality: string;
-  readonly state: string;
-  readonly country: string;
-}
+export type IdentityColumns = Readonly<IdentityColumnsTable>;
 
 /** The database columns of a prepared identity. */
 export function identityColumns(identity: PreparedIdentity): IdentityColumns {
