@@ -15,6 +15,29 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Starts `mig start …`, waits until it is ready, sends SIGINT and returns the exit code and output. */
+async function startAndInterrupt(args: string[], cwd: string): Promise<{ code: number | null; out: string }> {
+  const child = spawnTs(MIG_ENTRY, args, { cwd });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
+    const collect = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes('Ready.')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
+  });
+  child.kill('SIGINT');
+  const code = await exited;
+  return { code, out };
+}
+
 const JANE = ['--full-name', 'jane doe', '--organization', 'Niels Bohr Institute', '--country', 'dk', '--email', 'Jane.Doe@Example.org'];
 
 describe.each(databaseKinds())('mig on %s', (kind) => {
@@ -63,6 +86,11 @@ describe.each(databaseKinds())('mig on %s', (kind) => {
     const again = await runMig(['createuser', ...JANE, '--password-stdin'], { cwd: dir, stdin: 'Correct-Horse-7\n' });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('MIG_E_USER_EXISTS');
+
+    // And the site starts on this database and stops cleanly.
+    const { code, out } = await startAndInterrupt(['start'], dir);
+    expect(out).toContain(kind === 'sqlite' ? 'database      SQLite' : 'database      postgres://');
+    expect(code).toBe(0);
   });
 });
 
@@ -173,23 +201,9 @@ describe('mig', () => {
   });
 
   it('start runs until SIGINT and stops cleanly', async () => {
-    const child = spawnTs(MIG_ENTRY, ['start', '--init'], { cwd: dir });
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
-      child.stdout?.on('data', () => {
-        if (out.includes('Ready.')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const { code, out } = await startAndInterrupt(['start', '--init'], dir);
     expect(out).toContain('Initialised a new site');
     expect(out).toContain('housekeeping');
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
     expect(out).toContain('Stopped.');
     expect(existsSync(join(dir, 'mig.toml'))).toBe(true);
