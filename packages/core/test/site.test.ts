@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -77,7 +77,19 @@ describe.each(databaseKinds())('a site on %s', (kind) => {
     expect(await codeOf(s.auth.authenticatePassword({ login: 'jane@example.org', password: 'Correct-Horse-7', address: '127.0.0.1', protocol: 'sftp' }))).toBe('MIG_E_ACCOUNT_DISABLED');
     expect(await codeOf(s.files.viewFor({ kind: 'share-link', shareId: 'x' }))).toBe('MIG_E_PERMISSION_DENIED');
     const old = await s.users.create({ fullName: 'Old Timer', organization: 'NBI', country: 'DK', email: 'old@example.org', expiresAt: Date.now() - 1000 });
-    expect((await s.housekeeping()).expired).toEqual([old.id]);
+    // A home half-built by a process that died two hours ago goes; one being built right now stays.
+    const abandoned = join(s.paths.userHome, '.new-home-abandoned');
+    const live = join(s.paths.userHome, '.new-home-live');
+    await mkdir(join(abandoned, 'job_output'), { recursive: true });
+    await mkdir(live);
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    await utimes(abandoned, twoHoursAgo, twoHoursAgo);
+    const report = await s.housekeeping();
+    expect(report.expired).toEqual([old.id]);
+    expect(report.abandonedHomes).toBe(1);
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(join(s.paths.userHome, old.id))).toBe(true);
     expect(await codeOf(s.auth.authenticatePassword({ login: adminEmail, password: adminPassword, address: '127.0.0.1', protocol: 'sftp' }))).toBeUndefined();
   });
 });

@@ -55,7 +55,7 @@ export interface Site {
   readonly auth: Authenticator;
   /** Turns a principal into its file view. */
   readonly files: ViewProvider;
-  /** Periodic maintenance: prunes the defender's old records; reports accounts past expiry. */
+  /** Periodic maintenance: prunes the defender's old records, reports accounts past expiry, sweeps half-built homes. */
   housekeeping(): Promise<HousekeepingReport>;
   /** Closes the database and logs. Safe to call twice. */
   close(): Promise<void>;
@@ -67,6 +67,8 @@ export interface HousekeepingReport {
   readonly pruned: { readonly failures: number; readonly bans: number };
   /** Ids of active accounts whose expiry has passed (logins are refused; nothing is changed). */
   readonly expired: readonly string[];
+  /** Half-built homes left by a process that died while creating an account, now removed. */
+  readonly abandonedHomes: number;
 }
 
 /** Options for {@link openSite}. */
@@ -153,8 +155,10 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     async housekeeping() {
       const pruned = await defender.prune();
       const expired = await users.expiredAccounts();
+      const abandonedHomes = await users.sweepAbandonedHomes();
+      if (abandonedHomes > 0) logger.warn({ count: abandonedHomes }, 'removed half-built home folders left by an interrupted account creation');
       if (expired.length > 0) logger.info({ count: expired.length }, 'active accounts past their expiry (logins are refused until renewed)');
-      return { pruned, expired };
+      return { pruned, expired, abandonedHomes };
     },
     async close() {
       if (closed) return;

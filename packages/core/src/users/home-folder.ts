@@ -18,7 +18,7 @@
  * exists complete or not at all.
  * @packageDocumentation
  */
-import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MigError } from '../errors.js';
 
@@ -78,7 +78,7 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function createHomeFolder(homeRoot: string, id: string, welcome: WelcomeOptions = {}): Promise<string> {
   const home = join(homeRoot, id);
-  const staging = join(homeRoot, `.new-home-${id}`);
+  const staging = join(homeRoot, `${HOME_STAGING_PREFIX}${id}`);
   try {
     await mkdir(homeRoot, { recursive: true, mode: 0o755 });
   } catch (cause) {
@@ -99,6 +99,33 @@ export async function createHomeFolder(homeRoot: string, id: string, welcome: We
     await rm(staging, { recursive: true, force: true }).catch(() => undefined);
     throw homeError('create the home folder', home, cause);
   }
+}
+
+/** The prefix of a home being built (see {@link createHomeFolder}); hidden from everyone. */
+export const HOME_STAGING_PREFIX = '.new-home-';
+
+/**
+ * Removes homes left half-built by a process that died during {@link createHomeFolder}: staging
+ * folders older than `olderThanMs` (a live creation takes milliseconds). Returns how many went.
+ */
+export async function sweepAbandonedHomeStaging(homeRoot: string, olderThanMs: number, now: number): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(homeRoot);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw homeError('read the home root', homeRoot, cause);
+  }
+  let removed = 0;
+  for (const name of names) {
+    if (!name.startsWith(HOME_STAGING_PREFIX)) continue;
+    const path = join(homeRoot, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (info === undefined || !info.isDirectory() || now - info.mtimeMs < olderThanMs) continue;
+    await rm(path, { recursive: true, force: true });
+    removed += 1;
+  }
+  return removed;
 }
 
 /** Removes a home for good (used to undo a creation, and by a purging delete). Missing is fine. */

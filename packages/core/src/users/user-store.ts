@@ -19,7 +19,7 @@ import { canonicaliseDnParts } from '../identity/canonical-dn.js';
 import { type DnParts, formatDn, parseDn } from '../identity/distinguished-name.js';
 import { isUniqueViolation } from './db-errors.js';
 import {
-  type WelcomeOptions, createHomeFolder, moveHomeAside, removeHomeFolder, restoreHome,
+  type WelcomeOptions, createHomeFolder, moveHomeAside, removeHomeFolder, restoreHome, sweepAbandonedHomeStaging,
 } from './home-folder.js';
 import {
   type CreateUserInput, type EditUserChanges, ProblemList, createUserInputSchema, editUserChangesSchema,
@@ -135,6 +135,11 @@ export interface UserStore extends UserLookup {
   expiredAccounts(): Promise<string[]>;
   /** The absolute path of an existing user's home folder. @throws NotFoundError `MIG_E_USER_NOT_FOUND`. */
   homeDir(id: string): Promise<string>;
+  /**
+   * Removes homes left half-built by a process that died while creating an account (staging
+   * folders older than an hour). Returns how many were removed.
+   */
+  sweepAbandonedHomes(): Promise<number>;
   /**
    * For the authenticator: the account a login name belongs to (by alias, i.e. email or an extra
    * alias, case-insensitive; by id when `login_alias` is `user_id`), with its password hash.
@@ -663,6 +668,10 @@ export function createUserStore(options: UserStoreOptions): UserStore {
 
     async expiredAccounts() {
       return (await store.expireDueAccounts()).map((u) => u.id);
+    },
+
+    async sweepAbandonedHomes() {
+      return sweepAbandonedHomeStaging(homeRoot, 3_600_000, clock());
     },
 
     async homeDir(id) {
