@@ -16,7 +16,7 @@ export type { UserStore, UserStoreOptions, UserListFilter, DeleteUserOptions, De
 export { createSignupRequestStore, SIGNUP_STATUSES } from './signup-store.js';
 export type { SignupRequest, SignupRequestStore, SignupRequestStoreOptions, SignupListFilter, SignupStatus } from './signup-store.js';
 export { USER_STATUSES, USER_PROTOCOLS, DEFAULT_USER_SETTINGS, isUserStatus } from './user-record.js';
-export type { UserRecord, UserStatus, UserProtocol, UserSettings } from './user-record.js';
+export type { IdentityFields, UserRecord, UserStatus, UserProtocol, UserSettings } from './user-record.js';
 export type { CreateUserInput, EditUserChanges, IdentityInput, SignupInput } from './user-input.js';
 export { ROLE_PATTERN, ALIAS_PATTERN, MAX_ROLES, MAX_ALIASES } from './user-input.js';
 export { isAccessible } from './account-access.js';

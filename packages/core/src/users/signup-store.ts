@@ -19,7 +19,7 @@ import {
   ProblemList, type SignupInput, identityColumns, partsFromColumns, prepareComment, prepareIdentity, preparePassword, signupInputSchema,
 } from './user-input.js';
 import { generateRandomId, requireId } from './user-id.js';
-import type { UserRecord } from './user-record.js';
+import type { IdentityFields, UserRecord } from './user-record.js';
 import { type UserStore, userStoreInternals } from './user-store.js';
 
 /** The states of a request. */
@@ -28,18 +28,9 @@ export const SIGNUP_STATUSES = ['pending', 'accepted', 'rejected'] as const;
 export type SignupStatus = (typeof SIGNUP_STATUSES)[number];
 
 /** A sign-up request as callers see it (never with the password hash). Times are epoch ms. */
-export interface SignupRequest {
+export interface SignupRequest extends IdentityFields {
   /** Random id (64 characters `[A-Za-z0-9]`). */
   readonly id: string;
-  /** The DN the account will have. */
-  readonly dn: string;
-  readonly email: string;
-  readonly fullName: string;
-  readonly organization: string;
-  readonly organizationalUnit: string;
-  readonly locality: string;
-  readonly state: string;
-  readonly country: string;
   readonly comment: string;
   /** Whether the request carries a (hashed) password. */
   readonly hasPassword: boolean;

@@ -30,13 +30,11 @@ export const DEFAULT_USER_SETTINGS: UserSettings = Object.freeze({
   protocols: Object.freeze({ web: true, sftp: true, ftps: true, webdavs: true }),
 });
 
-/** A user account as callers see it. Times are epoch milliseconds. */
-export interface UserRecord {
-  /** Stable random id (64 chars `[A-Za-z0-9]`, MiG's unique_id); also the home folder's name. */
-  readonly id: string;
+/** The canonical identity of an account or a sign-up request: its MiG DN and the parts of it. */
+export interface IdentityFields {
   /** Canonical MiG distinguished name, recomputed whenever a name field or the email changes. */
   readonly dn: string;
-  /** Lower-cased email address; always also a login alias. */
+  /** Lower-cased email address; always also a login alias of an account. */
   readonly email: string;
   readonly fullName: string;
   readonly organization: string;
@@ -46,6 +44,12 @@ export interface UserRecord {
   readonly state: string;
   /** Two-letter country code. */
   readonly country: string;
+}
+
+/** A user account as callers see it. Times are epoch milliseconds. */
+export interface UserRecord extends IdentityFields {
+  /** Stable random id (64 chars `[A-Za-z0-9]`, MiG's unique_id); also the home folder's name. */
+  readonly id: string;
   readonly status: UserStatus;
   /** Why the status was last changed by suspend/retire/reactivate (`''` when never or no reason given). */
   readonly statusReason: string;
