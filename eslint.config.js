@@ -33,4 +33,11 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['@migrid/*', '**/scheduler/**', '**/fileservices/**', '**/web/**', '**/daemons/**', '**/packages/*/src/**'] }],
     },
   },
+  {
+    // miguser and the API client speak only the public HTTP API: no package internals, no core.
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['@migrid/*', '**/packages/**', '**/daemons/**'] }],
+    },
+  },
 );

@@ -9,6 +9,7 @@ const alias = {
   '@migrid/scheduler': src('scheduler'),
   '@migrid/fileservices': src('fileservices'),
   '@migrid/web': src('web'),
+  '@migrid/client': src('client'),
 };
 
 export default defineConfig({
@@ -25,6 +26,7 @@ export default defineConfig({
       { extends: true, test: { name: 'scheduler', include: ['packages/scheduler/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'fileservices', include: ['packages/fileservices/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'web', include: ['packages/web/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'client', include: ['packages/client/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'daemons', include: ['daemons/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
     ],

@@ -40,6 +40,7 @@ export const MIG_ERROR_CODES = {
   MIG_E_AUTH_FAILED: 401,
   MIG_E_ACCOUNT_DISABLED: 403,
   MIG_E_ACCOUNT_EXPIRED: 403,
+  MIG_E_PROTOCOL_DISABLED: 403,
   MIG_E_BANNED: 429,
   MIG_E_PASSWORD_POLICY: 400,
   MIG_E_PASSWORD_HASH_FORMAT: 400,
@@ -151,7 +152,7 @@ export class ConflictError extends MigError {
 
 /** Authentication failed or is not allowed now (wrong secret, banned address, disabled account). */
 export class AuthError extends MigError {
-  constructor(code: 'MIG_E_AUTH_FAILED' | 'MIG_E_ACCOUNT_DISABLED' | 'MIG_E_ACCOUNT_EXPIRED' | 'MIG_E_BANNED' | 'MIG_E_TOTP_INVALID' | 'MIG_E_TOKEN_SCOPE', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_AUTH_FAILED' | 'MIG_E_ACCOUNT_DISABLED' | 'MIG_E_ACCOUNT_EXPIRED' | 'MIG_E_PROTOCOL_DISABLED' | 'MIG_E_BANNED' | 'MIG_E_TOTP_INVALID' | 'MIG_E_TOKEN_SCOPE', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

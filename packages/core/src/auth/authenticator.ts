@@ -20,6 +20,7 @@ import type { AuditLog } from './audit-log.js';
 import type { AuthLog } from './auth-log.js';
 import type { Defender } from './defender.js';
 import { requireIpAddress } from './ip-address.js';
+import { USER_PROTOCOLS, parseStoredSettings } from '../users/user-record.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import type { PasswordHashOptions } from './password-hash.js';
 import { checkPasswordPolicy } from './password-policy.js';
@@ -40,6 +41,11 @@ export interface AuthSubject {
   readonly expiresAt: number | null;
   /** Stored password hash (ours or MiG's PBKDF2); null = no password login. */
   readonly passwordHash: string | null;
+  /**
+   * Protocols the account has switched off (the user's per-protocol settings, e.g. `sftp`); a login
+   * over one of them is refused with `MIG_E_PROTOCOL_DISABLED`. `web` also covers protocol `https`.
+   */
+  readonly disabledProtocols?: readonly string[];
 }
 
 /** How the authenticator finds accounts (implemented by the users module). */
@@ -205,9 +211,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   /** Status checks, done only after the secret was right. */
-  async function checkStatus(status: string, expiresAt: number | null, ctx: { address: string; username: string; protocol: string; method: string; userId: string }): Promise<void> {
+  async function checkStatus(
+    status: string,
+    expiresAt: number | null,
+    ctx: { address: string; username: string; protocol: string; method: string; userId: string },
+    disabledProtocols: readonly string[] = [],
+  ): Promise<void> {
     let error: AuthError | undefined;
     let reason = '';
+    const protocolSwitch = ctx.protocol === 'https' ? 'web' : ctx.protocol;
     if (status === 'suspended' || status === 'retired') {
       reason = 'account-disabled';
       error = new AuthError('MIG_E_ACCOUNT_DISABLED', 'This account is disabled; contact the site administrators.');
@@ -217,6 +229,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     } else if (expiresAt !== null && expiresAt <= now()) {
       reason = 'account-expired';
       error = new AuthError('MIG_E_ACCOUNT_EXPIRED', 'This account has expired; renew it from the sign-up page or contact the site administrators.');
+    } else if (disabledProtocols.includes(protocolSwitch)) {
+      reason = 'protocol-disabled';
+      error = new AuthError('MIG_E_PROTOCOL_DISABLED', `Logins over ${protocolSwitch} are switched off for this account; turn them on in your settings on the web.`);
     }
     if (error === undefined) return;
     await log('failure', ctx.protocol, ctx.method, ctx.username, ctx.address, reason);
@@ -254,7 +269,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
           : verifiedPasswords.has(subject.id, stored, password) || (await verifyPassword(password, stored));
       if (subject === undefined || stored === null || !ok) return fail(address, login, protocol, method, 'wrong-credentials', password);
       verifiedPasswords.remember(subject.id, stored, password);
-      await checkStatus(subject.status, subject.expiresAt, { address, username: login, protocol, method, userId: subject.id });
+      await checkStatus(subject.status, subject.expiresAt, { address, username: login, protocol, method, userId: subject.id }, subject.disabledProtocols);
       await succeed(address, login, protocol, method, subject.id);
       if (needsRehash(stored, options.hashOptions)) {
         // An upgrade that fails is retried at the next login; it must not fail this one.
@@ -276,7 +291,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const key = subject === undefined ? undefined : await sshKeys.findUserKey(subject.id, keyData);
       if (subject === undefined || key === undefined) return fail(address, login, protocol, method, 'wrong-credentials', keyData);
       if (signed === true) {
-        await checkStatus(subject.status, subject.expiresAt, { address, username: login, protocol, method, userId: subject.id });
+        await checkStatus(subject.status, subject.expiresAt, { address, username: login, protocol, method, userId: subject.id }, subject.disabledProtocols);
         await succeed(address, login, protocol, method, subject.id);
       }
       return { userId: subject.id };
@@ -300,9 +315,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         if (isMigError(err, 'MIG_E_AUTH_FAILED')) return fail(address, username, protocol, method, 'wrong-credentials', token.slice(0, 256));
         throw err;
       }
-      const user = await db.selectFrom('users').select(['status', 'expires_at']).where('id', '=', verified.userId).executeTakeFirst();
+      const user = await db.selectFrom('users').select(['status', 'expires_at', 'settings']).where('id', '=', verified.userId).executeTakeFirst();
       if (user === undefined) return fail(address, username, protocol, method, 'wrong-credentials', token.slice(0, 256));
-      await checkStatus(user.status, user.expires_at === null ? null : Number(user.expires_at), { address, username, protocol, method, userId: verified.userId });
+      const settings = parseStoredSettings(user.settings);
+      const disabled = USER_PROTOCOLS.filter((name) => !settings.protocols[name]);
+      await checkStatus(user.status, user.expires_at === null ? null : Number(user.expires_at), { address, username, protocol, method, userId: verified.userId }, disabled);
       // No defender write per API request: a token cannot be guessed, so there is nothing to clear.
       await log('success', protocol, method, username, address, 'ok');
       return { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes };

@@ -177,6 +177,80 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
       await db.schema.createIndex('audit_log_at_idx').ifNotExists().on('audit_log').column('at').execute();
     },
   },
+  {
+    name: '0002_web_and_file_services',
+    async up(db) {
+      // Web sign-in sessions: only a hash of the cookie's random id is stored.
+      await db.schema
+        .createTable('web_sessions')
+        .ifNotExists()
+        .addColumn('id_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('address', 'varchar(64)')
+        .addColumn('user_agent', 'varchar(512)')
+        .addColumn('data', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('web_sessions_user_idx').ifNotExists().on('web_sessions').column('user_id').execute();
+      await db.schema.createIndex('web_sessions_expires_idx').ifNotExists().on('web_sessions').column('expires_at').execute();
+
+      // Single-use password reset tokens (hash only).
+      await db.schema
+        .createTable('password_resets')
+        .ifNotExists()
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('password_resets_user_idx').ifNotExists().on('password_resets').column('user_id').execute();
+
+      // Resumable uploads in progress (the bytes are in a hidden temporary file of the target's folder).
+      await db.schema
+        .createTable('upload_sessions')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('owner', 'varchar(300)', (c) => c.notNull())
+        .addColumn('path', 'varchar(4096)', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('received', 'bigint', (c) => c.notNull())
+        .addColumn('overwrite', 'integer', (c) => c.notNull())
+        .addColumn('temp_name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('upload_sessions_owner_idx').ifNotExists().on('upload_sessions').column('owner').execute();
+
+      // WebDAV dead properties, keyed by a stable resource key (root id and path inside the root).
+      await db.schema
+        .createTable('dav_properties')
+        .ifNotExists()
+        .addColumn('resource', 'varchar(4352)', (c) => c.notNull())
+        .addColumn('name', 'varchar(1024)', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dav_properties_pk', ['resource', 'name'])
+        .execute();
+
+      // WebDAV locks (shared by every WebDAV process of the site).
+      await db.schema
+        .createTable('dav_locks')
+        .ifNotExists()
+        .addColumn('token', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('resource', 'varchar(4352)', (c) => c.notNull())
+        .addColumn('scope', 'varchar(16)', (c) => c.notNull())
+        .addColumn('depth', 'varchar(16)', (c) => c.notNull())
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('principal', 'varchar(300)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dav_locks_resource_idx').ifNotExists().on('dav_locks').column('resource').execute();
+    },
+  },
 ];
 
 /** Wraps the site migrations for Kysely's `Migrator`, binding the dialect. */

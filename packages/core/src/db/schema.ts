@@ -18,6 +18,11 @@ export interface Database {
   auth_failures: AuthFailuresTable;
   auth_bans: AuthBansTable;
   audit_log: AuditLogTable;
+  web_sessions: WebSessionsTable;
+  password_resets: PasswordResetsTable;
+  upload_sessions: UploadSessionsTable;
+  dav_properties: DavPropertiesTable;
+  dav_locks: DavLocksTable;
 }
 
 /** Epoch milliseconds, stored as bigint. */
@@ -157,6 +162,76 @@ export interface AuditLogTable {
   address: string | null;
   /** JSON object. */
   details: string;
+}
+
+/** Web sign-in sessions (migration 0002). */
+export interface WebSessionsTable {
+  /** sha256 hex of the cookie's random session id. */
+  id_hash: string;
+  /** Signed-in user, or null for an anonymous session (e.g. mid-way through sign-in). */
+  user_id: string | null;
+  created_at: Millis;
+  last_seen_at: Millis;
+  expires_at: Millis;
+  address: string | null;
+  user_agent: string | null;
+  /** JSON object: the session's small state (CSRF secret, pending second factor, OIDC state). */
+  data: string;
+}
+
+/** Single-use password reset tokens (migration 0002). */
+export interface PasswordResetsTable {
+  /** sha256 hex of the emailed token. */
+  token_hash: string;
+  user_id: string;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
+/** Resumable uploads in progress (migration 0002). */
+export interface UploadSessionsTable {
+  id: string;
+  /** Who may continue it, e.g. `user:<id>`. */
+  owner: string;
+  /** Target path in the owner's view. */
+  path: string;
+  size: number;
+  received: number;
+  /** 1 = replace an existing file at the end. */
+  overwrite: number;
+  /** The hidden temporary file name in the target's folder. */
+  temp_name: string;
+  created_at: Millis;
+  updated_at: Millis;
+  expires_at: Millis;
+}
+
+/** WebDAV dead properties (migration 0002). */
+export interface DavPropertiesTable {
+  /** Stable resource key: root id, `:`, path inside the root. */
+  resource: string;
+  /** Clark notation `{namespace}local`. */
+  name: string;
+  /** The property's XML content. */
+  value: string;
+}
+
+/** WebDAV locks (migration 0002). */
+export interface DavLocksTable {
+  /** `opaquelocktoken:<uuid>`. */
+  token: string;
+  resource: string;
+  /** `exclusive` or `shared`. */
+  scope: string;
+  /** `0` or `infinity`. */
+  depth: string;
+  /** The client's `<D:owner>` XML. */
+  owner: string;
+  /** Who took the lock, e.g. `user:<id>`. */
+  principal: string;
+  created_at: Millis;
+  expires_at: Millis;
 }
 
 /** A row value type helper: what a `SELECT *` of a table gives. */

@@ -23,6 +23,7 @@ import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
 import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
 import { createSiteLogger, type SiteLogger } from './site-logger.js';
 import { sitePaths, type SitePaths } from './site-paths.js';
+import { loadOrCreateSecretKey } from './secret-key.js';
 
 /**
  * An open MiG site: the one object every service of a process shares. It holds the database and
@@ -40,6 +41,11 @@ export interface Site {
   readonly config: SiteConfig;
   readonly paths: SitePaths;
   readonly logger: SiteLogger;
+  /**
+   * The site's secret key (`<state>/secret.key`, created on first open). Derive purpose-bound keys
+   * from it (e.g. HMAC it with a label); never use it directly or send it anywhere.
+   */
+  readonly secretKey: Buffer;
   /** The open database (`db` is the typed query builder; `dialect` is `sqlite` or `postgres`). */
   readonly database: SiteDatabase;
   readonly db: Kysely<Database>;
@@ -97,6 +103,10 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     poolSize: config.database.pool_size,
   });
   const { db } = database;
+  const secretKey = await loadOrCreateSecretKey(paths.secretKey).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
 
   const authLog = createAuthLog(paths.authLog, { now });
   const audit = createAuditLog(db, { filePath: paths.auditLog, now });
@@ -140,6 +150,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     config,
     paths,
     logger,
+    secretKey,
     database,
     db,
     users,

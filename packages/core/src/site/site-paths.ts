@@ -21,6 +21,8 @@ export interface SitePaths {
   readonly authLog: string;
   /** The audit log (JSON lines; the database holds the same records). */
   readonly auditLog: string;
+  /** The site's secret key (32 random bytes, mode 0600): `<state>/secret.key`. */
+  readonly secretKey: string;
 }
 
 /** Derives the site's paths from its config. */
@@ -36,5 +38,6 @@ export function sitePaths(config: SiteConfig): SitePaths {
     logDir: config.logging.dir,
     authLog: join(config.logging.dir, config.logging.auth_log),
     auditLog: join(config.logging.dir, config.logging.audit_log),
+    secretKey: join(stateDir, 'secret.key'),
   };
 }

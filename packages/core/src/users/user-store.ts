@@ -28,7 +28,7 @@ import {
 import { generateUserId, isUserId, requireId } from './user-id.js';
 import {
   DEFAULT_USER_SETTINGS, type StoredSettings, type UserProtocol, type UserRecord, type UserStatus,
-  isUserStatus, parseStoredSettings, userRecordFromRow,
+  USER_PROTOCOLS, isUserStatus, parseStoredSettings, userRecordFromRow,
 } from './user-record.js';
 
 const DAY_MS = 86_400_000;
@@ -701,6 +701,7 @@ export function createUserStore(options: UserStoreOptions): UserStore {
         status: isUserStatus(row.status) ? row.status : 'suspended',
         expiresAt: row.expires_at,
         passwordHash: row.password_hash,
+        disabledProtocols: USER_PROTOCOLS.filter((name) => !parseStoredSettings(row.settings).protocols[name]),
       };
     },
 

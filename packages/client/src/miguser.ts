@@ -1,0 +1,1 @@
+console.error("miguser: not built yet"); process.exit(1);
