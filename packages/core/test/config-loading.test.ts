@@ -36,7 +36,7 @@ describe('defaults', () => {
     expect(config.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8443, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key' });
     expect(config.sftp).toMatchObject({ enabled: true, host: '127.0.0.1', port: 2222, max_sessions_per_user: 16 });
     expect(config.ftps).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8021, passive_ports: '30000-30100', passive_port_range: { first: 30000, last: 30100 }, allow_plain: false });
-    expect(config.webdavs).toEqual({ enabled: true, host: '127.0.0.1', port: 4443 });
+    expect(config.webdavs).toEqual({ enabled: true, host: '127.0.0.1', port: 4443, max_sessions_per_user: 64, idle_timeout_seconds: 600, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key' });
     expect(config.monitor).toEqual({ enabled: true, interval_seconds: 60 });
     expect(config.notify).toEqual({ smtp_url: undefined, sender: 'MiG <noreply@localhost>' });
   });

@@ -146,6 +146,10 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       port: { doc: 'TCP control port (1-65535).', shown: true },
       passive_ports: { doc: 'Range of passive data ports, "first-last".' },
       allow_plain: { doc: 'Whether clients may log in without TLS (true/false; not recommended).' },
+      max_sessions_per_user: { doc: 'Most simultaneous sessions per user (1-10000).' },
+      idle_timeout_seconds: { doc: 'Seconds of inactivity before a session is closed.' },
+      cert_file: { doc: 'TLS certificate in PEM (default: the web certificate); set with key_file.', example: '"/etc/ssl/mig/ftps.pem"' },
+      key_file: { doc: 'TLS private key in PEM (default: the web key); set with cert_file.', example: '"/etc/ssl/mig/ftps.key"' },
     },
   },
   webdavs: {
@@ -154,6 +158,10 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       enabled: { doc: 'Whether the WebDAVS server runs (true/false).', shown: true },
       host: { doc: 'Address to listen on (default: web.host).', example: '"0.0.0.0"' },
       port: { doc: 'TCP port to listen on (1-65535).', shown: true },
+      max_sessions_per_user: { doc: 'Most simultaneous connections per user (1-10000).' },
+      idle_timeout_seconds: { doc: 'Seconds an idle connection is kept open.' },
+      cert_file: { doc: 'TLS certificate in PEM (default: the web certificate); set with key_file.', example: '"/etc/ssl/mig/webdavs.pem"' },
+      key_file: { doc: 'TLS private key in PEM (default: the web key); set with cert_file.', example: '"/etc/ssl/mig/webdavs.key"' },
     },
   },
   monitor: {

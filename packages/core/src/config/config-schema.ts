@@ -173,6 +173,10 @@ export const ftpsSchema = z.strictObject({
     message: 'must be a port range "first-last" within 1-65535, first not above last',
   }).default('30000-30100'),
   allow_plain: z.boolean().default(false),
+  max_sessions_per_user: count(1, 10_000).default(16),
+  idle_timeout_seconds: positiveSeconds(604_800).default(600),
+  cert_file: path.optional(),
+  key_file: path.optional(),
 });
 
 /** `[webdavs]` as written. */
@@ -180,6 +184,10 @@ export const webdavsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   host: listenHost.optional(),
   port: port.default(4443),
+  max_sessions_per_user: count(1, 10_000).default(64),
+  idle_timeout_seconds: positiveSeconds(604_800).default(600),
+  cert_file: path.optional(),
+  key_file: path.optional(),
 });
 
 /** `[monitor]` as written. */

@@ -239,13 +239,15 @@ function checkAcrossSections(sections: PartialSections, problems: ConfigProblem[
       });
     }
   }
-  if (web !== undefined && (web.cert_file === undefined) !== (web.key_file === undefined)) {
-    const [set, unset] = web.cert_file === undefined ? ['key_file', 'cert_file'] : ['cert_file', 'key_file'];
-    problems.push({
-      path: `web.${unset}`,
-      message: `is missing while web.${set} is set`,
-      hint: 'set both web.cert_file and web.key_file, or neither to use the site host certificate',
-    });
+  for (const [section, value] of [['web', web], ['ftps', ftps], ['webdavs', webdavs]] as const) {
+    if (value !== undefined && (value.cert_file === undefined) !== (value.key_file === undefined)) {
+      const [set, unset] = value.cert_file === undefined ? ['key_file', 'cert_file'] : ['cert_file', 'key_file'];
+      problems.push({
+        path: `${section}.${unset}`,
+        message: `is missing while ${section}.${set} is set`,
+        hint: `set both ${section}.cert_file and ${section}.key_file, or neither to use the ${section === 'web' ? 'site host certificate' : 'web certificate'}`,
+      });
+    }
   }
   if (defender !== undefined && defender.max_ban_seconds < defender.ban_seconds) {
     problems.push({
@@ -301,6 +303,12 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
   const certDir = raw.site.cert_dir === undefined ? inState('certs') : at(raw.site.cert_dir);
   const senderName = shortTitle.replace(/[<>"\\]/g, '').trim() || 'MiG';
   const passive = parsePortRange(raw.ftps.passive_ports) ?? { first: 30000, last: 30100 };
+  const webCert = raw.web.cert_file === undefined ? resolve(certDir, 'host.pem') : at(raw.web.cert_file);
+  const webKey = raw.web.key_file === undefined ? resolve(certDir, 'host.key') : at(raw.web.key_file);
+  const tlsFiles = (s: { cert_file?: string | undefined; key_file?: string | undefined }): { cert_file: string; key_file: string } => ({
+    cert_file: s.cert_file === undefined ? webCert : at(s.cert_file),
+    key_file: s.key_file === undefined ? webKey : at(s.key_file),
+  });
   const config: SiteConfig = {
     config_file: configFile,
     base_dir: baseDir,
@@ -339,12 +347,12 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
       enabled: raw.web.enabled,
       host: raw.web.host,
       port: raw.web.port,
-      cert_file: raw.web.cert_file === undefined ? resolve(certDir, 'host.pem') : at(raw.web.cert_file),
-      key_file: raw.web.key_file === undefined ? resolve(certDir, 'host.key') : at(raw.web.key_file),
+      cert_file: webCert,
+      key_file: webKey,
     },
     sftp: { ...raw.sftp, host: raw.sftp.host ?? raw.web.host },
-    ftps: { ...raw.ftps, host: raw.ftps.host ?? raw.web.host, passive_port_range: passive },
-    webdavs: { ...raw.webdavs, host: raw.webdavs.host ?? raw.web.host },
+    ftps: { ...raw.ftps, host: raw.ftps.host ?? raw.web.host, passive_port_range: passive, ...tlsFiles(raw.ftps) },
+    webdavs: { ...raw.webdavs, host: raw.webdavs.host ?? raw.web.host, ...tlsFiles(raw.webdavs) },
     monitor: { ...raw.monitor },
     notify: { smtp_url: raw.notify.smtp_url, sender: raw.notify.sender ?? `${senderName} <noreply@${raw.site.fqdn}>` },
   };

@@ -195,6 +195,14 @@ export interface FtpsSection {
   readonly passive_port_range: { readonly first: number; readonly last: number };
   /** Whether clients may log in without TLS (never recommended). */
   readonly allow_plain: boolean;
+  /** Most simultaneous sessions (connections) per user. */
+  readonly max_sessions_per_user: number;
+  /** Seconds of inactivity before a session is closed. */
+  readonly idle_timeout_seconds: number;
+  /** Absolute path of the TLS certificate (PEM); defaults to `web.cert_file`. */
+  readonly cert_file: string;
+  /** Absolute path of the TLS private key (PEM); defaults to `web.key_file`. */
+  readonly key_file: string;
 }
 
 /** `[webdavs]`: the WebDAV-over-TLS server. */
@@ -205,6 +213,14 @@ export interface WebdavsSection {
   readonly host: string;
   /** TCP port to listen on. */
   readonly port: number;
+  /** Most simultaneous sessions (connections) per user. */
+  readonly max_sessions_per_user: number;
+  /** Seconds of inactivity before a session is closed. */
+  readonly idle_timeout_seconds: number;
+  /** Absolute path of the TLS certificate (PEM); defaults to `web.cert_file`. */
+  readonly cert_file: string;
+  /** Absolute path of the TLS private key (PEM); defaults to `web.key_file`. */
+  readonly key_file: string;
 }
 
 /** `[monitor]`: the site monitor. */
