@@ -43,6 +43,7 @@ export const MIG_ERROR_CODES = {
   MIG_E_PROTOCOL_DISABLED: 403,
   MIG_E_BANNED: 429,
   MIG_E_PASSWORD_POLICY: 400,
+  MIG_E_TOO_MANY_SESSIONS: 429,
   MIG_E_PASSWORD_HASH_FORMAT: 400,
   MIG_E_SSH_KEY_INVALID: 400,
   MIG_E_SSH_KEY_WEAK: 400,
@@ -159,7 +160,7 @@ export class AuthError extends MigError {
 
 /** A secret (password, SSH key) does not meet the site's policy. */
 export class PolicyError extends MigError {
-  constructor(code: 'MIG_E_PASSWORD_POLICY' | 'MIG_E_SSH_KEY_INVALID' | 'MIG_E_SSH_KEY_WEAK', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_PASSWORD_POLICY' | 'MIG_E_SSH_KEY_INVALID' | 'MIG_E_SSH_KEY_WEAK' | 'MIG_E_TOO_MANY_SESSIONS', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -1,9 +1,10 @@
 /**
- * `@migrid/fileservices`: SFTP, FTPS and WebDAVS servers as importable classes over the core's auth and file-system layer. Built by the file-services issue.
- *
- * The package exists so the workspace, build and dependency rules are in place from the start; its
- * public API is added by the issue named above.
+ * `@migrid/fileservices`: SFTP, FTPS and WebDAVS servers as importable classes. Each is a thin
+ * adapter over the core: the core's authenticator decides who logs in, the core's file view decides
+ * what they may touch.
  *
  * @packageDocumentation
  */
-export {};
+export type { FileServiceContext } from './shared/file-service-context.js';
+export { createSessionLimiter } from './shared/session-limiter.js';
+export type { SessionLimiter } from './shared/session-limiter.js';
