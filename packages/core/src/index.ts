@@ -16,4 +16,5 @@ export * from './fs/index.js';
 export * from './identity/index.js';
 export * from './users/index.js';
 export * from './auth/index.js';
+export * from './notify/index.js';
 export * from './site/index.js';

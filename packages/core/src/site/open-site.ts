@@ -21,6 +21,7 @@ import {
 } from '../auth/index.js';
 import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
 import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
+import { createLogNotifier, createSmtpNotifier, type Notifier } from '../notify/index.js';
 import { createSiteLogger, type SiteLogger } from './site-logger.js';
 import { sitePaths, type SitePaths } from './site-paths.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
@@ -61,6 +62,8 @@ export interface Site {
   readonly auth: Authenticator;
   /** Turns a principal into its file view. */
   readonly files: ViewProvider;
+  /** Tells people things: SMTP when `[notify] smtp_url` is set, else lines in `paths.mailLog`. */
+  readonly notifier: Notifier;
   /** Periodic maintenance: prunes the defender's old records, reports accounts past expiry, sweeps half-built homes. */
   housekeeping(): Promise<HousekeepingReport>;
   /** Closes the database and logs. Safe to call twice. */
@@ -85,6 +88,8 @@ export interface OpenSiteOptions {
   logger?: SiteLogger;
   /** Clock for tests. */
   now?: () => number;
+  /** A notifier to use instead of the one `[notify]` configures. */
+  notifier?: Notifier;
 }
 
 /**
@@ -145,6 +150,12 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     ...(config.quota.user_limit_bytes > 0 && { homeQuotaBytesOf: async () => config.quota.user_limit_bytes }),
   });
 
+  const notifier =
+    options.notifier ??
+    (config.notify.smtp_url === undefined
+      ? createLogNotifier({ file: paths.mailLog, now })
+      : createSmtpNotifier({ url: config.notify.smtp_url, sender: config.notify.sender }));
+
   let closed = false;
   return {
     config,
@@ -163,6 +174,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     audit,
     auth,
     files,
+    notifier,
     async housekeeping() {
       const pruned = await defender.prune();
       const expired = await users.expiredAccounts();
@@ -174,6 +186,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     async close() {
       if (closed) return;
       closed = true;
+      await notifier.close?.();
       await authLog.close?.();
       await audit.close?.();
       await database.close();

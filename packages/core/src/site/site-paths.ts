@@ -23,6 +23,8 @@ export interface SitePaths {
   readonly auditLog: string;
   /** The site's secret key (32 random bytes, mode 0600): `<state>/secret.key`. */
   readonly secretKey: string;
+  /** Where the log notifier writes messages when no mail server is configured: `<log dir>/mail.log`. */
+  readonly mailLog: string;
 }
 
 /** Derives the site's paths from its config. */
@@ -39,5 +41,6 @@ export function sitePaths(config: SiteConfig): SitePaths {
     authLog: join(config.logging.dir, config.logging.auth_log),
     auditLog: join(config.logging.dir, config.logging.audit_log),
     secretKey: join(stateDir, 'secret.key'),
+    mailLog: join(config.logging.dir, 'mail.log'),
   };
 }
