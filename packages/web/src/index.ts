@@ -1,9 +1,19 @@
 /**
- * `@migrid/web`: the HTTPS portal, the JSON API under /api/v1 and the resource endpoints. Built by the web-portal issue.
- *
- * The package exists so the workspace, build and dependency rules are in place from the start; its
- * public API is added by the issue named above.
+ * `@migrid/web`: the HTTPS app of a MiG site: pages, the JSON API (`/api/v1`, OpenAPI at
+ * `/api/v1/openapi.json`), sign-in (password + TOTP, OpenID Connect, X.509 certificates), the file
+ * manager and the admin pages. Importable as an app (`createWebApp`) or a server (`WebServer`).
  *
  * @packageDocumentation
  */
-export {};
+export { createWebApp, defaultBaseUrl } from './app/create-web-app.js';
+export type { WebAppOptions, WebTlsOptions } from './app/create-web-app.js';
+export { WebServer } from './app/web-server.js';
+export type { WebServerAddress, WebServerOptions } from './app/web-server.js';
+export type { WebContext } from './app/web-context.js';
+export { accountUsable, requireAdmin, requireUser } from './plugins/authentication.js';
+export type { RequestAuth } from './plugins/authentication.js';
+export { CSRF_FIELD, CSRF_HEADER, csrfTokenOf } from './plugins/csrf.js';
+export { SESSION_COOKIE, SESSION_IDLE_MS, SESSION_MAX_MS, WebSession, endSessionsOf, pruneSessions } from './plugins/sessions.js';
+export type { SessionData } from './plugins/sessions.js';
+export { escapeHtml, html, raw, SafeHtml } from './html/html.js';
+export type { HtmlValue } from './html/html.js';

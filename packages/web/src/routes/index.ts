@@ -1,0 +1,13 @@
+/**
+ * Every feature's routes, registered in one place. Each feature module exports
+ * `register…Routes(app, ctx)`.
+ * @packageDocumentation
+ */
+import type { FastifyInstance } from 'fastify';
+import type { WebContext } from '../app/web-context.js';
+import { registerApiDocsRoutes } from './api-docs.js';
+
+/** Registers the routes of every feature. */
+export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
+  registerApiDocsRoutes(app, ctx);
+}
