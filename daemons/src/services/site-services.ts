@@ -1,8 +1,9 @@
 import { housekeepingService } from './housekeeping.js';
 import type { SiteService } from './site-service.js';
+import { webService } from './web.js';
 
 /**
- * Every service `mig start` knows, in start order. The web, file-service and grid-engine daemons
+ * Every service `mig start` knows, in start order. The file-service and grid-engine daemons
  * register here as their packages land.
  */
-export const siteServices: readonly SiteService[] = [housekeepingService];
+export const siteServices: readonly SiteService[] = [housekeepingService, webService];
