@@ -5,7 +5,7 @@ import { initSite, openSite, sitePaths, redactDatabaseUrl } from '@migrid/core';
 import { println, type CliIo } from '../io.js';
 import { loadConfigFromOptions, type ConfigOption } from '../site-from-options.js';
 import { siteServices } from '../../services/site-services.js';
-import type { RunningService } from '../../services/site-service.js';
+import { runServicesUntilSignal } from '../../services/run-services.js';
 
 /** `mig start`: every enabled service in one process, until SIGINT/SIGTERM. */
 export function registerStartCommand(program: Command, io: CliIo): void {
@@ -24,42 +24,18 @@ export function registerStartCommand(program: Command, io: CliIo): void {
       }
       const config = await loadConfigFromOptions(opts, io);
       const site = await openSite(config, { service: 'mig' });
-      const running: RunningService[] = [];
-      try {
-        for (const service of siteServices) {
-          if (!service.enabled(site)) continue;
-          running.push(await service.start(site));
-        }
-      } catch (err) {
-        for (const r of running.reverse()) await r.stop().catch(() => undefined);
-        await site.close();
-        throw err;
-      }
       const paths = sitePaths(config);
-      println(io, `MiG site "${config.site.title}" is running (pid ${process.pid})`);
-      println(io, `  config        ${config.config_file ?? '(in memory)'}`);
-      println(io, `  state         ${paths.stateDir}`);
-      println(io, `  database      ${config.database.url === undefined ? `SQLite ${config.database.sqlite_file}` : redactDatabaseUrl(config.database.url)}`);
-      for (const r of running) println(io, `  ${r.name.padEnd(13)} ${r.endpoint}`);
-      println(io, 'Ready. Press Ctrl-C to stop.');
-
-      await new Promise<void>((resolve) => {
-        // Signal listeners alone do not keep Node running; this handle does, until a signal comes.
-        const keepAlive = setInterval(() => undefined, 1 << 30);
-        const stop = (): void => {
-          clearInterval(keepAlive);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+      await runServicesUntilSignal(site, siteServices.filter((s) => s.enabled(site)), {
+        onStarted(running) {
+          println(io, `MiG site "${config.site.title}" is running (pid ${process.pid})`);
+          println(io, `  config        ${config.config_file ?? '(in memory)'}`);
+          println(io, `  state         ${paths.stateDir}`);
+          println(io, `  database      ${config.database.url === undefined ? `SQLite ${config.database.sqlite_file}` : redactDatabaseUrl(config.database.url)}`);
+          for (const r of running) println(io, `  ${r.name.padEnd(13)} ${r.endpoint}`);
+          println(io, 'Ready. Press Ctrl-C to stop.');
+        },
+        onStopping: () => println(io, 'Stopping…'),
       });
-      println(io, 'Stopping…');
-      for (const r of running.reverse()) {
-        await r.stop().catch((err: unknown) => site.logger.error({ err, service: r.name }, 'service did not stop cleanly'));
-      }
-      await site.close();
       println(io, 'Stopped.');
     });
 }
