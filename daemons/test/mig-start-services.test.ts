@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, freePortRange } from '../../test/support/free-port.js';
+import { MIG_ENTRY, REPO_ROOT, runMig, runTs, spawnTs } from '../../test/support/run-mig.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mig-start-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `mig init` and moves every service to free ports; returns the ports. */
+async function initOnFreePorts(): Promise<Record<string, number>> {
+  const init = await runMig(['init'], { cwd: dir });
+  expect(init.code).toBe(0);
+  const path = join(dir, 'mig.toml');
+  const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
+  const ports: Record<string, number> = {};
+  for (const section of ['web', 'sftp', 'ftps', 'webdavs']) {
+    ports[section] = await freePort();
+    tree[section] = { ...(tree[section] ?? {}), port: ports[section] };
+  }
+  const passive = await freePortRange(10);
+  tree.ftps = { ...tree.ftps, passive_ports: `${passive.first}-${passive.last}` };
+  await writeFile(path, stringify(tree));
+  return ports;
+}
+
+/** Starts a process, waits until its output contains `ready`, returns it with the output so far. */
+async function startUntil(entry: string, args: string[], ready: string): Promise<{ out: () => string; stop: () => Promise<number | null> }> {
+  const child = spawnTs(entry, args, { cwd: dir });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
+    const collect = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
+  });
+  return {
+    out: () => out,
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+/** `curl` over HTTPS trusting the site CA; returns the body. */
+async function curl(url: string): Promise<string> {
+  const child = spawn('curl', ['-sS', '--fail', '--cacert', join(dir, 'state', 'certs', 'ca.pem'), url]);
+  let body = '';
+  child.stdout.on('data', (d: Buffer) => (body += d.toString()));
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`curl ${url} failed (${code}): ${err}`);
+  return body;
+}
+
+describe('mig start', () => {
+  it('starts every enabled service, each answering on its port, and stops cleanly', async () => {
+    const ports = await initOnFreePorts();
+    const running = await startUntil(MIG_ENTRY, ['start'], 'Ready.');
+    try {
+      expect(running.out()).toContain(`grid_web      https://127.0.0.1:${ports.web}/`);
+      const health = JSON.parse(await curl(`https://localhost:${ports.web}/healthz`)) as { status: string };
+      expect(health.status).toBe('ok');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    expect(running.out()).toContain('Stopped.');
+  });
+
+  it('grid_web runs the portal alone, and refuses to start when disabled', async () => {
+    const ports = await initOnFreePorts();
+    const entry = join(REPO_ROOT, 'daemons', 'src', 'bin', 'grid_web.ts');
+    const running = await startUntil(entry, [], 'listening on');
+    try {
+      expect(await curl(`https://localhost:${ports.web}/healthz`)).toContain('"ok"');
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
+    const path = join(dir, 'mig.toml');
+    const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    tree.web = { ...tree.web, enabled: false };
+    await writeFile(path, stringify(tree));
+    const disabled = await runTs(entry, [], { cwd: dir });
+    expect(disabled.code).toBe(1);
+    expect(disabled.stderr).toContain('grid_web: disabled in');
+  });
+});
