@@ -1,9 +1,10 @@
 import type { Site } from '@migrid/core';
+import { pruneSessions } from '@migrid/web';
 import type { RunningService, SiteService } from './site-service.js';
 
 /**
- * Periodic site maintenance (prunes the defender's old records, reports accounts past expiry).
- * The work is the core's `site.housekeeping()`; this only schedules it.
+ * Periodic site maintenance: the core's `site.housekeeping()` (defender records, accounts past
+ * expiry, half-built homes) and expired web sessions. This only schedules the work.
  */
 export const housekeepingService: SiteService = {
   name: 'housekeeping',
@@ -12,6 +13,7 @@ export const housekeepingService: SiteService = {
     const intervalMs = site.config.monitor.interval_seconds * 1000;
     const run = (): void => {
       site.housekeeping().catch((err: unknown) => site.logger.error({ err }, 'housekeeping failed'));
+      pruneSessions(site.db).catch((err: unknown) => site.logger.error({ err }, 'pruning expired web sessions failed'));
     };
     run();
     const timer = setInterval(run, intervalMs);
