@@ -154,6 +154,18 @@ describe('authenticator', () => {
       ]);
     });
 
+    it('refuses a login over a protocol the account switched off, and only to the right password', async () => {
+      const { db } = current();
+      const { auth, users, logLines } = await setup(db, { defender: { max_address_failures: 100, max_user_failures: 100 } });
+      users.add({ id: 'alice', login: 'alice@example.org', status: 'active', expiresAt: null, passwordHash: aliceHash, disabledProtocols: ['sftp', 'web'] });
+      const attempt = (password: string, protocol: string) => codeOf(auth.authenticatePassword({ login: 'alice@example.org', password, address: A, protocol }));
+      expect(await attempt('nope', 'sftp')).toBe('MIG_E_AUTH_FAILED');
+      expect(await attempt('Alice-Pa55word', 'sftp')).toBe('MIG_E_PROTOCOL_DISABLED');
+      expect(await attempt('Alice-Pa55word', 'https')).toBe('MIG_E_PROTOCOL_DISABLED');
+      expect(await attempt('Alice-Pa55word', 'ftps')).toBeUndefined();
+      expect((await logLines()).filter((l) => l.includes('protocol-disabled'))).toHaveLength(2);
+    });
+
     it('refuses a banned address before looking at any secret, on every protocol and method', async () => {
       const { db } = current();
       const { auth, users, sshKeys, apiTokens, logLines } = await setup(db);
