@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { mig: 'src/mig.ts', grid_web: 'src/bin/grid_web.ts' },
+  entry: { mig: 'src/mig.ts', grid_web: 'src/bin/grid_web.ts', grid_sftp: 'src/bin/grid_sftp.ts' },
   format: ['esm'],
   dts: false,
   sourcemap: true,

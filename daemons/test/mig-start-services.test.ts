@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,24 @@ async function curl(url: string): Promise<string> {
   return body;
 }
 
+/** The first line a TCP server sends (SSH and FTP servers greet first). */
+async function banner(port: number): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let data = '';
+      socket.on('data', (d: Buffer) => {
+        data += d.toString();
+        if (data.includes('\n')) resolve(data.split('\n')[0] ?? '');
+      });
+      socket.once('error', reject);
+      setTimeout(() => reject(new Error(`no banner on port ${port}`)), 10_000);
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
 describe('mig start', () => {
   it('starts every enabled service, each answering on its port, and stops cleanly', async () => {
     const ports = await initOnFreePorts();
@@ -79,6 +98,8 @@ describe('mig start', () => {
       expect(running.out()).toContain(`grid_web      https://127.0.0.1:${ports.web}/`);
       const health = JSON.parse(await curl(`https://localhost:${ports.web}/healthz`)) as { status: string };
       expect(health.status).toBe('ok');
+      expect(running.out()).toContain(`grid_sftp     sftp://127.0.0.1:${ports.sftp}`);
+      expect(await banner(ports.sftp!)).toMatch(/^SSH-2\.0-/);
     } finally {
       expect(await running.stop()).toBe(0);
     }

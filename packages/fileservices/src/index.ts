@@ -8,3 +8,7 @@
 export type { FileServiceContext } from './shared/file-service-context.js';
 export { createSessionLimiter } from './shared/session-limiter.js';
 export type { SessionLimiter } from './shared/session-limiter.js';
+export { SftpServer } from './sftp/sftp-server.js';
+export type { SftpServerOptions, SftpSite } from './sftp/sftp-server.js';
+export type { SftpSessionLimits } from './sftp/sftp-session.js';
+export { loadOrCreateHostKey, SFTP_HOST_KEY_FILE } from './sftp/host-key.js';
