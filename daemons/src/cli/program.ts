@@ -6,6 +6,7 @@ import { registerStartCommand } from './commands/start.js';
 import { registerCheckconfCommand } from './commands/checkconf.js';
 import { registerCreateuserCommand } from './commands/createuser.js';
 import { registerUserCommands } from './commands/user.js';
+import { registerCertCommands } from './commands/cert.js';
 
 /** Builds the `mig` command tree. */
 export function buildProgram(io: CliIo): Command {
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
   registerCheckconfCommand(program, io);
   registerCreateuserCommand(program, io);
   registerUserCommands(program, io);
+  registerCertCommands(program, io);
   return program;
 }
 

@@ -17,3 +17,9 @@ export { SESSION_COOKIE, SESSION_IDLE_MS, SESSION_MAX_MS, WebSession, endSession
 export type { SessionData } from './plugins/sessions.js';
 export { escapeHtml, html, raw, SafeHtml } from './html/html.js';
 export type { HtmlValue } from './html/html.js';
+export { acceptSignup, rejectSignup, submitSignup } from './accounts/signup-decisions.js';
+export type { SignupMailContext } from './accounts/signup-decisions.js';
+export { completeSignIn } from './accounts/complete-sign-in.js';
+export type { CompleteSignInOptions } from './accounts/complete-sign-in.js';
+export { addLoginPageExtra, loginPageExtras } from './accounts/login-extras.js';
+export type { LoginPageExtra } from './accounts/login-extras.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { InvalidInputError, NotFoundError, type Site, type UserRecord, type UserStatus } from '@migrid/core';
+import { InvalidInputError, NotFoundError, SIGNUP_STATUSES, type SignupStatus, type Site, type UserRecord, type UserStatus } from '@migrid/core';
+import { acceptSignup, rejectSignup } from '@migrid/web';
 import { createPrompter, println, readFirstLine, type CliIo } from '../io.js';
 import { withSite, type ConfigOption } from '../site-from-options.js';
 import { printUser, printUserTable, userJson } from '../user-output.js';
@@ -30,7 +31,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
-/** `mig user …`: create, edit, delete, list, show, renew, suspend, reactivate. */
+/** `mig user …`: create, edit, delete, list, show, renew, suspend, reactivate, requests, accept, reject. */
 export function registerUserCommands(program: Command, io: CliIo): void {
   const user = program.command('user').description('manage user accounts');
 
@@ -180,6 +181,49 @@ export function registerUserCommands(program: Command, io: CliIo): void {
         const updated = await site.users.reactivate(target.id);
         await site.audit.record({ actor: 'admin:local', action: 'user.reactivate', target: target.id, outcome: 'ok' });
         output(io, updated, opts.json, `Reactivated ${updated.email}`);
+      });
+    });
+
+  user
+    .command('requests')
+    .description('list sign-up requests (pending by default)')
+    .option(...configFlag)
+    .option('--status <status>', 'pending, accepted or rejected', 'pending')
+    .option('--json', 'print a JSON array')
+    .action(async (opts: ConfigOption & { status: string; json?: boolean }) => {
+      await withSite(opts, io, async (site) => {
+        if (!(SIGNUP_STATUSES as readonly string[]).includes(opts.status)) throw new InvalidInputError('--status must be pending, accepted or rejected.');
+        const requests = await site.signups.list({ status: opts.status as SignupStatus });
+        if (opts.json === true) {
+          println(io, JSON.stringify(requests, null, 2));
+          return;
+        }
+        if (requests.length === 0) println(io, `No ${opts.status} sign-up requests.`);
+        for (const r of requests) println(io, `${r.id}  ${new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' ')}  ${r.email}  ${r.fullName} (${r.organization}, ${r.country})${r.reason === null ? '' : `  reason: ${r.reason}`}`);
+      });
+    });
+
+  user
+    .command('accept <request-id>')
+    .description('accept a sign-up request: creates the account and emails the person')
+    .option(...configFlag)
+    .option('--json', 'print the new account as JSON')
+    .action(async (id: string, opts: ConfigOption & { json?: boolean }) => {
+      await withSite(opts, io, async (site) => {
+        const { user: created } = await acceptSignup(site, id, 'admin:local');
+        output(io, created, opts.json, `Accepted: created ${created.email}`);
+      });
+    });
+
+  user
+    .command('reject <request-id>')
+    .description('reject a sign-up request and email the person')
+    .option(...configFlag)
+    .option('--reason <text>', 'why (sent to the person)')
+    .action(async (id: string, opts: ConfigOption & { reason?: string }) => {
+      await withSite(opts, io, async (site) => {
+        const request = await rejectSignup(site, id, 'admin:local', opts.reason);
+        println(io, `Rejected the request of ${request.email}`);
       });
     });
 }

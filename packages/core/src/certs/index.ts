@@ -21,3 +21,5 @@ export { verifyCertificateChain } from './verify-certificate.js';
 export type { CertificateVerdict, CertificateVerdictReason } from './verify-certificate.js';
 export { ensureSiteCertificates } from './site-certificates.js';
 export type { SiteCertificateOptions, SiteCertificates } from './site-certificates.js';
+export { pkcs12Bundle } from './pkcs12-bundle.js';
+export type { Pkcs12BundleOptions } from './pkcs12-bundle.js';

@@ -178,6 +178,25 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       sender: { doc: 'From address of notification emails (default: "<short_title> <noreply@<fqdn>>").', example: '"MiG <noreply@example.org>"' },
     },
   },
+  oidc: {
+    doc: 'Sign-in with an external OpenID Connect provider (MiG\'s extoidc), and what happens to people without an account.',
+    keys: {
+      enabled: { doc: 'Whether the "Sign in with <display_name>" link is shown and OIDC sign-in works (true/false; needs issuer and client_id).' },
+      issuer: { doc: 'The provider\'s issuer URL (https; http only for a provider on this host); its discovery document is read from there.', example: '"https://idp.example.org/realms/mig"' },
+      client_id: { doc: 'This site\'s client id, registered at the provider with the redirect URI <base URL><redirect_path>.', example: '"mig"' },
+      client_secret: { doc: 'The client secret; leave unset for a public client (PKCE protects the exchange).', example: '"change-me"' },
+      redirect_path: { doc: 'Path of the callback on this site that the provider redirects back to.' },
+      scopes: { doc: 'Scopes asked for; "openid" is always added.' },
+      display_name: { doc: 'Name of the provider on the sign-in link.' },
+      auto_create: { doc: 'People without an account: "none" (refused), "request" (a sign-up request is filed for the admins) or "direct" (the account is created).' },
+      user_permit: { doc: 'Who may get an account: "claim:regex" filters, any match admits (regex anchored at the start), e.g. ["email:.*@ku\\.dk$"]; empty admits everybody.' },
+      claim_full_name: { doc: 'Claim holding the full name (CN of the DN).' },
+      claim_email: { doc: 'Claim holding the email address; it must be verified when the provider says whether it is.' },
+      claim_organization: { doc: 'Claim holding the organisation (O of the DN); default: none, default_organization is used.', example: '"organization"' },
+      default_organization: { doc: 'Organisation of new accounts when the provider sends none (needed unless auto_create = "none").', example: '"University of Copenhagen"' },
+      default_country: { doc: 'Two-letter country code of new accounts (needed unless auto_create = "none").', example: '"DK"' },
+    },
+  },
 };
 
 /** The documentation of `section.key`, or `undefined` for an unknown key. */

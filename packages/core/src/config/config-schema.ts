@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import {
-  CSRF_MODES, LOGIN_ALIAS_FIELDS, LOG_LEVELS, SCHEDULER_ALGORITHMS, SYMLINK_MODES,
+  CSRF_MODES, LOGIN_ALIAS_FIELDS, LOG_LEVELS, OIDC_AUTO_CREATE_MODES, SCHEDULER_ALGORITHMS, SYMLINK_MODES,
 } from './site-config.js';
 import { PASSWORD_POLICY_FORMS, parsePasswordPolicy } from './password-policy-spec.js';
 import { isAddressOrCidr, isListenHost, parsePortRange } from './network-values.js';
@@ -202,6 +202,45 @@ export const notifySchema = z.strictObject({
   sender: mailbox.optional(),
 });
 
+/** An OIDC claim name (`email`, `name`, `https://example.org/claims/org` …). */
+const claimName = z.string().min(1).max(256).refine((v) => /^[A-Za-z0-9_.:/#-]+$/.test(v), {
+  message: 'must be a claim name such as email or name (letters, digits, _ . : / # -)',
+});
+
+/** One `claim:regex` admission filter (MiG's `auto_add_user_permit`), e.g. `email:.*@ku\\.dk$`. */
+const claimFilter = z.string().max(1024).refine((v) => {
+  const colon = v.indexOf(':');
+  if (colon <= 0 || !/^[A-Za-z0-9_.-]+$/.test(v.slice(0, colon))) return false;
+  try {
+    new RegExp(v.slice(colon + 1), 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'must be "claim:regex" with a claim name before the colon and a valid regular expression after it, e.g. "email:.*@example\\.org$"' });
+
+/** `[oidc]` as written. */
+export const oidcSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  issuer: urlWithScheme(['https', 'http'], 'provider').optional(),
+  client_id: text(256).optional(),
+  client_secret: text(1024).optional(),
+  redirect_path: z.string().max(256).refine((v) => /^\/[A-Za-z0-9._~/-]*$/.test(v) && !v.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(v), {
+    message: 'must be a path on this site starting with "/", such as /login/oidc/callback',
+  }).default('/login/oidc/callback'),
+  scopes: z.array(z.string().min(1).max(128).refine((v) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(v), {
+    message: 'must be a scope name without spaces or quotes, such as email',
+  })).min(1).max(32).default(['openid', 'email', 'profile']),
+  display_name: text(64).default('OpenID Connect'),
+  auto_create: z.enum(OIDC_AUTO_CREATE_MODES).default('none'),
+  user_permit: z.array(claimFilter).max(100).default([]),
+  claim_full_name: claimName.default('name'),
+  claim_email: claimName.default('email'),
+  claim_organization: claimName.optional(),
+  default_organization: text(255).optional(),
+  default_country: z.string().max(64).refine((v) => /^[A-Za-z]{2}$/.test(v), { message: 'must be a two-letter country code such as DK' }).optional(),
+});
+
 /** Every section's schema, in file order. */
 export const SECTION_SCHEMAS = {
   site: siteSchema,
@@ -219,6 +258,7 @@ export const SECTION_SCHEMAS = {
   webdavs: webdavsSchema,
   monitor: monitorSchema,
   notify: notifySchema,
+  oidc: oidcSchema,
 } as const;
 
 /** The section names of `mig.toml`. */

@@ -31,3 +31,5 @@ export type {
   SftpSection, FtpsSection, WebdavsSection, MonitorSection, NotifySection, LogLevel, CsrfMode,
   SchedulerAlgorithm, SymlinkMode, LoginAliasField,
 } from './site-config.js';
+export { OIDC_AUTO_CREATE_MODES } from './site-config.js';
+export type { OidcSection, OidcAutoCreateMode } from './site-config.js';

@@ -212,7 +212,7 @@ function checkSections(tree: PlainTable, problems: ConfigProblem[]): PartialSect
 
 /** Checks between keys: port clashes, pairs that go together, limits that must be ordered. */
 function checkAcrossSections(sections: PartialSections, problems: ConfigProblem[]): void {
-  const { web, sftp, ftps, webdavs, defender, files } = sections;
+  const { web, sftp, ftps, webdavs, defender, files, oidc } = sections;
   const used: { path: string; port: number }[] = [];
   const services = [['web', web], ['sftp', sftp], ['ftps', ftps], ['webdavs', webdavs]] as const;
   for (const [name, section] of services) {
@@ -256,12 +256,40 @@ function checkAcrossSections(sections: PartialSections, problems: ConfigProblem[
       hint: keyHint('defender', 'max_ban_seconds'),
     });
   }
+  if (oidc !== undefined) checkOidc(oidc, problems);
   if (files !== undefined && files.max_path_bytes < files.max_name_bytes) {
     problems.push({
       path: 'files.max_path_bytes',
       message: `must not be less than files.max_name_bytes (${files.max_name_bytes})`,
       hint: keyHint('files', 'max_path_bytes'),
     });
+  }
+}
+
+/** An enabled `[oidc]` needs a provider and a client, and account creation needs the DN fields it cannot get from claims. */
+function checkOidc(oidc: RawSections['oidc'], problems: ConfigProblem[]): void {
+  if (oidc.issuer !== undefined) {
+    const url = new URL(oidc.issuer);
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+    if (url.protocol === 'http:' && !loopback) {
+      problems.push({ path: 'oidc.issuer', message: 'must use https:// (plain http is only accepted for a provider on this host)', hint: keyHint('oidc', 'issuer') });
+    }
+    if (url.search !== '' || url.hash !== '') {
+      problems.push({ path: 'oidc.issuer', message: 'must not have a query or fragment', hint: keyHint('oidc', 'issuer') });
+    }
+  }
+  if (!oidc.enabled) return;
+  for (const key of ['issuer', 'client_id'] as const) {
+    if (oidc[key] === undefined) {
+      problems.push({ path: `oidc.${key}`, message: 'is missing while oidc.enabled is true', hint: `${keyHint('oidc', key)} Or set enabled = false.` });
+    }
+  }
+  if (oidc.auto_create !== 'none') {
+    for (const key of ['default_organization', 'default_country'] as const) {
+      if (oidc[key] === undefined) {
+        problems.push({ path: `oidc.${key}`, message: `is missing while oidc.auto_create is "${oidc.auto_create}"`, hint: `${keyHint('oidc', key)} Or set auto_create = "none".` });
+      }
+    }
   }
 }
 
@@ -355,6 +383,16 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
     webdavs: { ...raw.webdavs, host: raw.webdavs.host ?? raw.web.host, ...tlsFiles(raw.webdavs) },
     monitor: { ...raw.monitor },
     notify: { smtp_url: raw.notify.smtp_url, sender: raw.notify.sender ?? `${senderName} <noreply@${raw.site.fqdn}>` },
+    oidc: {
+      ...raw.oidc,
+      issuer: raw.oidc.issuer,
+      client_id: raw.oidc.client_id,
+      client_secret: raw.oidc.client_secret,
+      claim_organization: raw.oidc.claim_organization,
+      default_organization: raw.oidc.default_organization,
+      default_country: raw.oidc.default_country?.toUpperCase(),
+      scopes: raw.oidc.scopes.includes('openid') ? raw.oidc.scopes : ['openid', ...raw.oidc.scopes],
+    },
   };
   return deepFreeze(config);
 }

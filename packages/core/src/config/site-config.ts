@@ -31,6 +31,11 @@ export const LOGIN_ALIAS_FIELDS = ['email', 'user_id'] as const;
 /** A login alias field: the user's email address (MiG's usual choice) or their stable user id. */
 export type LoginAliasField = (typeof LOGIN_ALIAS_FIELDS)[number];
 
+/** What an OpenID Connect sign-in of someone without an account does (`[oidc] auto_create`). */
+export const OIDC_AUTO_CREATE_MODES = ['none', 'request', 'direct'] as const;
+/** `none`: only existing accounts; `request`: file a sign-up request; `direct`: create the account (MiG's `auto_add_oidc_user`). */
+export type OidcAutoCreateMode = (typeof OIDC_AUTO_CREATE_MODES)[number];
+
 /** `[site]`: who the site is and where it keeps its state. */
 export interface SiteSection {
   /** Site name shown in page titles and emails. */
@@ -239,6 +244,38 @@ export interface NotifySection {
   readonly sender: string;
 }
 
+/** `[oidc]`: sign-in with an external OpenID Connect provider. */
+export interface OidcSection {
+  /** Whether the "Sign in with …" link and the OIDC routes are on. */
+  readonly enabled: boolean;
+  /** The provider's issuer URL (discovery at `<issuer>/.well-known/openid-configuration`), if set. */
+  readonly issuer: string | undefined;
+  /** This site's client id at the provider, if set. */
+  readonly client_id: string | undefined;
+  /** The client secret; `undefined` for a public client (PKCE only). */
+  readonly client_secret: string | undefined;
+  /** Path of the callback on this site (the redirect URI is the site's base URL plus this path). */
+  readonly redirect_path: string;
+  /** Scopes asked for (`openid` is always among them). */
+  readonly scopes: readonly string[];
+  /** Label of the sign-in link: "Sign in with <display_name>". */
+  readonly display_name: string;
+  /** What happens when nobody has an account with the provider's email. */
+  readonly auto_create: OidcAutoCreateMode;
+  /** `claim:regex` filters; someone without an account is admitted when any matches (none: everybody). */
+  readonly user_permit: readonly string[];
+  /** Claim holding the full name. */
+  readonly claim_full_name: string;
+  /** Claim holding the email address. */
+  readonly claim_email: string;
+  /** Claim holding the organisation, if the provider sends one. */
+  readonly claim_organization: string | undefined;
+  /** Organisation of new accounts when the provider sends none. */
+  readonly default_organization: string | undefined;
+  /** Two-letter country code of new accounts (upper case). */
+  readonly default_country: string | undefined;
+}
+
 /**
  * The whole, resolved site configuration. Frozen: share it freely.
  *
@@ -268,6 +305,7 @@ export interface SiteConfig {
   readonly webdavs: WebdavsSection;
   readonly monitor: MonitorSection;
   readonly notify: NotifySection;
+  readonly oidc: OidcSection;
 }
 
 /** The names of the config file's sections, in file order. */

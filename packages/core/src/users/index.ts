@@ -23,3 +23,5 @@ export { isAccessible } from './account-access.js';
 export { generateUserId, isUserId, USER_ID_PATTERN, USER_ID_LENGTH } from './user-id.js';
 export { HOME_SKELETON_DIRS, WELCOME_FILE, welcomeText } from './home-folder.js';
 export type { WelcomeOptions } from './home-folder.js';
+export { createPasswordResetStore, PASSWORD_RESET_TTL_MS } from './password-reset-store.js';
+export type { PasswordResetStore, PasswordResetStoreOptions, IssuedPasswordReset } from './password-reset-store.js';

@@ -6,8 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../app/web-context.js';
 import { registerApiDocsRoutes } from './api-docs.js';
+import { registerAccountsRoutes } from './account-routes.js';
+import { registerOidcRoutes } from './oidc-sign-in.js';
+import { registerCertificateRoutes } from './certificate-sign-in.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
   registerApiDocsRoutes(app, ctx);
+  registerAccountsRoutes(app, ctx);
+  registerOidcRoutes(app, ctx);
+  registerCertificateRoutes(app, ctx);
 }
