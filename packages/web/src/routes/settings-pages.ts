@@ -92,6 +92,10 @@ ${input('Current code or a recovery code', 'code', { required: true, autocomplet
 <form method="post" action="/settings/totp/begin" class="stack">${csrf}<div class="actions"><button type="submit">Set up two-factor sign-in</button></div></form>`}
 </section>
 
+<section class="card" id="certificate"><h2>User certificate</h2>
+<p>A certificate issued by this site's CA lets you sign in without a password (choose "Sign in with your user certificate" on the sign-in page).</p>
+<p><a class="button secondary" href="/settings/certificate">Get a user certificate</a></p></section>
+
 <section class="card" id="protocols"><h2>Access</h2>
 <form method="post" action="/settings/protocols" class="stack">${csrf}
 <fieldset><legend>Protocols this account may be used with</legend>
