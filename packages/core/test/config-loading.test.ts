@@ -33,7 +33,7 @@ describe('defaults', () => {
     expect(config.files).toMatchObject({ symlinks: 'deny', max_name_bytes: 255, max_path_bytes: 4096 });
     expect(config.quota).toEqual({ user_limit_bytes: 0, vgrid_limit_bytes: 0 });
     expect(config.scheduler).toEqual({ enabled: true, algorithm: 'FairFit', expire_after_seconds: 31536000, job_retries: 2 });
-    expect(config.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8443, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key' });
+    expect(config.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8443, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key', base_url: 'https://localhost:8443' });
     expect(config.sftp).toMatchObject({ enabled: true, host: '127.0.0.1', port: 2222, max_sessions_per_user: 16 });
     expect(config.ftps).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8021, passive_ports: '30000-30100', passive_port_range: { first: 30000, last: 30100 }, allow_plain: false });
     expect(config.webdavs).toEqual({ enabled: true, host: '127.0.0.1', port: 4443, max_sessions_per_user: 64, idle_timeout_seconds: 600, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key' });
@@ -67,6 +67,13 @@ describe('defaults', () => {
     const config = parseConfig('[accounts]\npassword_policy = "custom:12:3"\npassword_legacy_policy = "weak"\n', { baseDir: dir });
     expect(config.accounts.password_policy).toBe('CUSTOM:12:3');
     expect(config.accounts.password_legacy_policy).toBe('WEAK');
+  });
+
+  it('derive the public web URL from fqdn and port, unless base_url says otherwise', () => {
+    expect(parseConfig('[site]\nfqdn = "mig.example.org"\n[web]\nport = 443\n', { baseDir: dir }).web.base_url).toBe('https://mig.example.org');
+    expect(parseConfig('[site]\nfqdn = "mig.example.org"\n', { baseDir: dir }).web.base_url).toBe('https://mig.example.org:8443');
+    expect(parseConfig('[web]\nbase_url = "https://data.example.org/"\n', { baseDir: dir }).web.base_url).toBe('https://data.example.org');
+    expect(() => parseConfig('[web]\nbase_url = "http://data.example.org"\n', { baseDir: dir })).toThrow(/web\.base_url/);
   });
 
   it('accept a PostgreSQL URL', () => {

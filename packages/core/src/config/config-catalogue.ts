@@ -126,6 +126,7 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       port: { doc: 'TCP port to listen on (1-65535).', shown: true },
       cert_file: { doc: 'TLS certificate in PEM (default: the site host certificate <cert_dir>/host.pem); set with key_file.', example: '"/etc/letsencrypt/live/mig.example.org/fullchain.pem"' },
       key_file: { doc: 'TLS private key in PEM (default: <cert_dir>/host.key); set with cert_file.', example: '"/etc/letsencrypt/live/mig.example.org/privkey.pem"' },
+      base_url: { doc: 'Public URL of the portal behind a proxy or on another port (default: https://<fqdn>:<port>); used in emails and OpenID Connect redirects.', example: '"https://mig.example.org"' },
     },
   },
   sftp: {

@@ -153,6 +153,7 @@ export const webSchema = z.strictObject({
   port: port.default(8443),
   cert_file: path.optional(),
   key_file: path.optional(),
+  base_url: urlWithScheme(['https'], 'public https').optional(),
 });
 
 /** `[sftp]` as written. */

@@ -377,6 +377,7 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
       port: raw.web.port,
       cert_file: webCert,
       key_file: webKey,
+      base_url: (raw.web.base_url ?? `https://${raw.site.fqdn}${raw.web.port === 443 ? '' : `:${raw.web.port}`}`).replace(/\/+$/, ''),
     },
     sftp: { ...raw.sftp, host: raw.sftp.host ?? raw.web.host },
     ftps: { ...raw.ftps, host: raw.ftps.host ?? raw.web.host, passive_port_range: passive, ...tlsFiles(raw.ftps) },

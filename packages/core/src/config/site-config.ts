@@ -170,6 +170,11 @@ export interface WebSection {
   readonly cert_file: string;
   /** Absolute path of the TLS private key (PEM); defaults to the site host key. */
   readonly key_file: string;
+  /**
+   * The public URL users reach the portal at, without a trailing slash (links in emails, the
+   * OpenID Connect redirect); default `https://<fqdn>:<port>` (no port for 443).
+   */
+  readonly base_url: string;
 }
 
 /** `[sftp]`: the SFTP server. */

@@ -35,7 +35,7 @@ export interface WebAppOptions {
   readonly site: Site;
   /** Serve HTTPS with this certificate; omit for an app used only through `inject()`. */
   readonly tls?: WebTlsOptions;
-  /** The public base URL (default `https://<fqdn>:<web.port>`), used in emails and OIDC redirects. */
+  /** The public base URL (default `[web] base_url`), used in emails and OIDC redirects. */
   readonly baseUrl?: string;
   /** Trust `X-Forwarded-*` from a reverse proxy (default false). */
   readonly trustProxy?: boolean;
@@ -45,10 +45,9 @@ export interface WebAppOptions {
   readonly bodyLimit?: number;
 }
 
-/** The public base URL of a site from its config. */
+/** The public base URL of a site from its config (`[web] base_url`). */
 export function defaultBaseUrl(site: Site): string {
-  const port = site.config.web.port;
-  return `https://${site.config.site.fqdn}${port === 443 ? '' : `:${port}`}`;
+  return site.config.web.base_url;
 }
 
 /**
