@@ -1,5 +1,21 @@
 /**
  * `@migrid/client`: a typed client of a MiG site's `/api/v1` JSON API, and the `miguser` tool.
+ * It speaks only HTTP(S): no server code is needed to use it.
  * @packageDocumentation
  */
-export {};
+export {
+  MigClient,
+  DEFAULT_TOKEN_SCOPES,
+  RESUMABLE_CHUNK_SIZE,
+  tokenIdOf,
+  type MigClientOptions,
+  type LoginOptions,
+  type UploadOptions,
+  type DownloadOptions,
+  type DownloadToOptions,
+  type ProgressListener,
+} from './mig-client.js';
+export { MigApiError, MigClientError, type MigClientErrorCode, type MigErrorDetails } from './errors.js';
+export type { CaCertificates } from './http-transport.js';
+export { normalizeRemotePath, joinRemotePath, remoteBaseName, remoteDirName } from './remote-path.js';
+export type { Account, ChecksumAlgorithm, ChecksumResult, EntryType, FileEntry, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
