@@ -7,7 +7,7 @@ import { parseInput } from '../validation/parse-input.js';
 import { hostJoin, isInside, openAnchoredDir, openChildDir, openPositionOnly, SAFE_FILE_FLAGS, verifyFdInside, type AnchoredDir } from './anchored-dir.js';
 import { createDirectoryQuota } from './directory-quota.js';
 import { toFileInfo, virtualDirectoryInfo, type FileInfo } from './file-info.js';
-import type { FileView, OpenFlags, ReadRange, SpaceInfo, ViewRootInfo } from './file-view.js';
+import type { FileView, OpenFlags, ReadRange, ReadStreamOptions, SpaceInfo, ViewRootInfo } from './file-view.js';
 import { errnoOf, escapeError, mapFsError, rangeError } from './fs-error-map.js';
 import { MountTable, type MountedRoot } from './mount-table.js';
 import type { QuotaPolicy, QuotaUsage } from './quota-policy.js';
@@ -29,8 +29,8 @@ interface VirtualTarget {
   readonly viewPath: string;
 }
 
-/** A path inside a root, checked and resolved on disk. */
-interface RootTarget {
+/** A path inside a root, checked and resolved on disk. Internal to `core/src/fs`. */
+export interface RootTarget {
   readonly kind: 'root';
   readonly parts: readonly string[];
   readonly viewPath: string;
@@ -48,6 +48,7 @@ type Target = VirtualTarget | RootTarget;
 
 const offset = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const rangeSchema = z.strictObject({ start: offset.optional(), end: offset.optional() });
+const readOptionsSchema = z.strictObject({ highWaterMark: z.number().int().min(1024).max(16 * 1024 * 1024).optional() });
 const overwriteSchema = z.strictObject({ overwrite: z.boolean().optional() });
 const recursiveSchema = z.strictObject({ recursive: z.boolean().optional() });
 const copySchema = z.strictObject({ overwrite: z.boolean().optional(), recursive: z.boolean().optional() });
@@ -237,6 +238,34 @@ export class FileViewImpl implements FileView {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The sanctioned way in for the layer's own features (trash, resumable uploads) in this folder.
+  // Not part of `FileView`: protocols never see these.
+
+  /**
+   * Internal to `core/src/fs`: `path` parsed, access-checked (`need`) and resolved like any
+   * operation; refuses view-only folders, `/`, and mount points (`MIG_E_PROTECTED_PATH`).
+   */
+  async internalTarget(path: string, need: 'read' | 'write'): Promise<RootTarget> {
+    try {
+      const t = await this.resolve(path, false, [need]);
+      this.assertReplaceable(t);
+      return t;
+    } catch (err) {
+      throw mapFsError(err, typeof path === 'string' ? path : '');
+    }
+  }
+
+  /** Internal to `core/src/fs`: the root contexts with `write` access (where the layer may keep its own hidden data). */
+  internalWritableRoots(): readonly RootContext[] {
+    return [...this.byId.values()].filter((ctx) => ctx.root.access.write);
+  }
+
+  /** Internal to `core/src/fs`: whether `name` is hidden in this view. */
+  internalHides(name: string): boolean {
+    return isHiddenName(name, this.spec.rules);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Metadata
 
   stat(path: string): Promise<FileInfo> {
@@ -349,9 +378,10 @@ export class FileViewImpl implements FileView {
   // ---------------------------------------------------------------------------------------------
   // Reading and writing
 
-  createReadStream(path: string, range?: ReadRange): Promise<Readable> {
+  createReadStream(path: string, range?: ReadRange, options?: ReadStreamOptions): Promise<Readable> {
     return this.guard(path, async () => {
       const { start, end } = parseInput(rangeSchema.optional(), range, 'read range') ?? {};
+      const { highWaterMark } = parseInput(readOptionsSchema.optional(), options, 'read options') ?? {};
       const t = await this.resolve(path, true, ['read']);
       if (this.isVirtualDir(t)) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       const rt = t as RootTarget;
@@ -363,7 +393,7 @@ export class FileViewImpl implements FileView {
         if (first > size || (first === size && end !== undefined)) throw rangeError(rt.viewPath, `start ${first} is beyond the end of the ${size}-byte file`);
         if (end !== undefined && end < first) throw rangeError(rt.viewPath, `end ${end} is before start ${first}`);
         if (end !== undefined && end >= size) throw rangeError(rt.viewPath, `end ${end} is beyond the last byte (${size - 1})`);
-        return handle.createReadStream({ start: first, ...(end === undefined ? {} : { end }), autoClose: true });
+        return handle.createReadStream({ start: first, ...(end === undefined ? {} : { end }), ...(highWaterMark === undefined ? {} : { highWaterMark }), autoClose: true });
       } catch (err) {
         await handle.close().catch(() => undefined);
         throw err;

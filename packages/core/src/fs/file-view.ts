@@ -22,6 +22,12 @@ export interface ReadRange {
   readonly end?: number;
 }
 
+/** Tuning of {@link FileView.createReadStream}. */
+export interface ReadStreamOptions {
+  /** Bytes per read (1 KiB … 16 MiB; default 64 KiB). */
+  readonly highWaterMark?: number;
+}
+
 /**
  * How `open` opens a file, as node's flag strings: `r` read; `r+` read and write; `w` write,
  * create or truncate; `wx` like `w` but fail if it exists; `a` append, create; `ax` append, fail if
@@ -80,8 +86,11 @@ export interface FileView {
   lstat(path: string): Promise<FileInfo>;
   /** The folder's entries sorted by name (code-point order), hidden names left out, mount points added. */
   list(path: string): Promise<FileInfo[]>;
-  /** A stream of the file's bytes (or of `range`); `MIG_E_RANGE_INVALID` when it does not fit. */
-  createReadStream(path: string, range?: ReadRange): Promise<Readable>;
+  /**
+   * A stream of the file's bytes (or of `range`); `MIG_E_RANGE_INVALID` when it does not fit.
+   * `options.highWaterMark` sets the read size (default 64 KiB; bulk transfers want ~1 MiB).
+   */
+  createReadStream(path: string, range?: ReadRange, options?: ReadStreamOptions): Promise<Readable>;
   /**
    * A whole-file upload through a hidden temporary file, renamed into place on finish (see
    * `UploadStream`). Without `overwrite` (default `false`) an existing file is `MIG_E_PATH_EXISTS`.

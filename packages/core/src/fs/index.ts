@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { createFileView } from './file-view.js';
-export type { FileView, OpenFlags, ReadRange, SpaceInfo, ViewRootInfo } from './file-view.js';
+export type { FileView, OpenFlags, ReadRange, ReadStreamOptions, SpaceInfo, ViewRootInfo } from './file-view.js';
 export type { FileHandleLike } from './view-file-handle.js';
 export type { FileInfo, FileType } from './file-info.js';
 export type { FileEvent, FileEventListener, FileEventType } from './file-event.js';
@@ -23,3 +23,7 @@ export {
   formatVirtualPath,
 } from './virtual-path.js';
 export type { PathRules } from './virtual-path.js';
+export { createTrash, restoredName, TRASH_DIR_NAME } from './trash.js';
+export type { Trash, TrashItem } from './trash.js';
+export { createResumableUploads, uploadOwnerOf } from './resumable-uploads.js';
+export type { ResumableUploads, ResumableUploadsOptions, UploadState } from './resumable-uploads.js';

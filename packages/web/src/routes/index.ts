@@ -9,6 +9,7 @@ import { registerApiDocsRoutes } from './api-docs.js';
 import { registerAccountsRoutes } from './account-routes.js';
 import { registerOidcRoutes } from './oidc-sign-in.js';
 import { registerCertificateRoutes } from './certificate-sign-in.js';
+import { registerFilesRoutes } from './files-routes.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -16,4 +17,5 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerAccountsRoutes(app, ctx);
   registerOidcRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
+  await registerFilesRoutes(app, ctx);
 }
