@@ -40,4 +40,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: ['@migrid/*', '**/packages/**', '**/daemons/**'] }],
     },
   },
+  {
+    // Browser scripts served as static files by the web app.
+    files: ['packages/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', fetch: 'readonly', FormData: 'readonly', Blob: 'readonly', File: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', AbortController: 'readonly', XMLHttpRequest: 'readonly', Event: 'readonly', CustomEvent: 'readonly', HTMLElement: 'readonly', location: 'readonly', history: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', console: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', crypto: 'readonly' },
+    },
+  },
 );

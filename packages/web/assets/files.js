@@ -1,7 +1,6 @@
 // The file manager (/files): plain browser JS over the files API. No framework, no build step,
 // no inline scripts (CSP script-src 'self'). Every name from the server is put into the page with
 // textContent or as an attribute value, never as HTML.
-/* global document, window, fetch, history, location, HTMLElement, XMLHttpRequest */
 'use strict';
 
 (() => {
