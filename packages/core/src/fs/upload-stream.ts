@@ -43,7 +43,8 @@ export class UploadStream extends Writable {
   private reserved = 0;
 
   private constructor(plan: UploadPlan, temp: string, handle: FileHandle) {
-    super({ highWaterMark: 64 * 1024 });
+    // A large buffer lets chunks that arrive while a write is in flight go to disk together (_writev).
+    super({ highWaterMark: 1024 * 1024 });
     this.plan = plan;
     this.temp = temp;
     this.handle = handle;
@@ -69,6 +70,15 @@ export class UploadStream extends Writable {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.writeChunk(chunk).then(
+      () => callback(),
+      (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
+    );
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
+    // One quota reservation and one write for everything buffered, instead of one per network chunk.
+    const data = chunks.length === 1 ? (chunks[0] as { chunk: Buffer }).chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this.writeChunk(data).then(
       () => callback(),
       (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
     );
