@@ -12,3 +12,5 @@ export { SftpServer } from './sftp/sftp-server.js';
 export type { SftpServerOptions, SftpSite } from './sftp/sftp-server.js';
 export type { SftpSessionLimits } from './sftp/sftp-session.js';
 export { loadOrCreateHostKey, SFTP_HOST_KEY_FILE } from './sftp/host-key.js';
+export { WebdavServer, createWebdavServer } from './webdav/webdav-server.js';
+export type { WebdavServerOptions, WebdavSite } from './webdav/webdav-server.js';
