@@ -72,6 +72,15 @@ async function curl(url: string): Promise<string> {
   return body;
 }
 
+/** The HTTP status `curl` gets (no credentials), trusting the site CA. */
+async function curlStatus(url: string): Promise<string> {
+  const child = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', join(dir, 'state', 'certs', 'ca.pem'), url]);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((resolve) => child.once('exit', resolve));
+  return out.trim();
+}
+
 /** The first line a TCP server sends (SSH and FTP servers greet first). */
 async function banner(port: number): Promise<string> {
   const socket = connect(port, '127.0.0.1');
@@ -100,6 +109,8 @@ describe('mig start', () => {
       expect(health.status).toBe('ok');
       expect(running.out()).toContain(`grid_sftp     sftp://127.0.0.1:${ports.sftp}`);
       expect(await banner(ports.sftp!)).toMatch(/^SSH-2\.0-/);
+      expect(running.out()).toContain(`grid_webdavs  https://127.0.0.1:${ports.webdavs}/`);
+      expect(await curlStatus(`https://localhost:${ports.webdavs}/`)).toBe('401');
     } finally {
       expect(await running.stop()).toBe(0);
     }
