@@ -65,7 +65,7 @@ export async function createWebApp(options: WebAppOptions): Promise<FastifyInsta
     loggerInstance: site.logger.child({ service: 'grid_web' }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     requestTimeout: 0,
     connectionTimeout: 0,
     keepAliveTimeout: 65_000,
