@@ -2,7 +2,7 @@ import type { Site } from '@migrid/core';
 import { WebdavServer } from '@migrid/fileservices';
 import type { RunningService, SiteService } from './site-service.js';
 
-/** `grid_webdavs`: the WebDAV-over-TLS server (`@migrid/fileservices`) on `[webdavs] host`/`port`. */
+/** `grid_webdavs`: the WebDAVS server (`@migrid/fileservices`) on `[webdavs] host`/`port`. */
 export const webdavsService: SiteService = {
   name: 'grid_webdavs',
   enabled: (site: Site) => site.config.webdavs.enabled,

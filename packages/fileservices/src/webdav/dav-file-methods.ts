@@ -11,7 +11,7 @@ import { checkIfHeader, checkLocks, type IfState, type ProtectedTarget } from '.
 import { contentTypeOf } from './dav-live-properties.js';
 import { destinationPathOf, hrefOf, joinPath, parentOf } from './dav-request-path.js';
 import { continueIfExpected, etagOf, hasBody, headerOf, sendEmpty, statOrUndefined, type DavRequest } from './dav-request.js';
-import { resourceKeyOf } from './dav-resource-key.js';
+import { ancestorKeys, resourceKeyOf } from './dav-resource-key.js';
 import { DavStatusError } from './dav-status-error.js';
 import { escapeXml } from './dav-xml.js';
 
@@ -110,9 +110,11 @@ async function requireParentFolder(r: DavRequest, path: string): Promise<void> {
 
 /** Lock targets for creating or removing the entry at `path` (its own locks and its folder's membership). */
 async function membershipTargets(r: DavRequest, path: string, key: string, deep: boolean): Promise<ProtectedTarget[]> {
+  // The key is canonical up to its last name, so the folder's key is the key without that name.
+  const parentKey = ancestorKeys(key).pop();
   return [
     { key, deep },
-    { key: await resourceKeyOf(r.view, parentOf(path)), deep: false },
+    { key: parentKey ?? (await resourceKeyOf(r.view, parentOf(path))), deep: false },
   ];
 }
 
@@ -124,24 +126,32 @@ async function membershipTargets(r: DavRequest, path: string, key: string, deep:
 function receive(req: IncomingMessage, out: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    const socket = req.socket;
+    const onGone = (): void => {
+      if (!req.complete) fail(new Error('The client went away during the upload.'));
+    };
     const fail = (err: unknown): void => {
       if (settled) return;
       settled = true;
+      socket.off('close', onGone);
       req.unpipe(out);
       out.destroy();
       reject(err instanceof Error ? err : new Error(String(err)));
     };
     out.once('error', fail);
     req.once('error', fail);
-    req.once('close', () => {
-      if (!req.complete) fail(new Error('The client went away during the upload.'));
-    });
+    req.once('close', onGone);
+    req.once('aborted', onGone);
+    socket.once('close', onGone);
     out.once('finish', () => {
       if (settled) return;
       settled = true;
+      socket.off('close', onGone);
       resolve();
     });
-    req.pipe(out);
+    // The client may have gone while the checks ran: its events are then already past.
+    if (!req.complete && (req.destroyed || socket.destroyed)) fail(new Error('The client went away before the upload.'));
+    else req.pipe(out);
   });
 }
 
@@ -157,8 +167,7 @@ export async function handlePut(r: DavRequest): Promise<void> {
   const out = await r.view.createWriteStream(r.path, { overwrite: true });
   continueIfExpected(r.req, r.res);
   await receive(r.req, out);
-  const after = await statOrUndefined(r.view, r.path);
-  sendEmpty(r.res, existing === undefined ? 201 : 204, after === undefined ? {} : { ETag: etagOf(after) });
+  sendEmpty(r.res, existing === undefined ? 201 : 204);
 }
 
 /** DELETE. */
