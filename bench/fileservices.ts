@@ -11,7 +11,7 @@
  * `BENCH_PROTOCOLS` (default `sftp,ftps,webdavs`) shrink or select the run.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,6 +45,8 @@ const rows: Row[] = [];
 for (const protocol of ['sftp', 'ftps', 'webdavs']) {
   if (!selected.has(protocol)) continue;
   const workDir = await mkdtemp(join(tmpdir(), `mig-bench-${protocol}-`));
+  // Native peers may run as their own users (Apache as www-data): they must be able to reach inside.
+  await chmod(workDir, 0o755);
   try {
     const run = await runnerFor(protocol);
     if (run === undefined) {
