@@ -133,7 +133,7 @@ describe('WebDAVS robustness', () => {
     await new Promise((r) => setTimeout(r, 300));
     s.destroy();
     // Give the server a moment to clean up the temporary file.
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 150; i++) {
       const names = await readdir(home);
       if (!names.some((n) => n.startsWith('.mig-upload-'))) break;
       await new Promise((r) => setTimeout(r, 100));

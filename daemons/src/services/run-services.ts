@@ -11,30 +11,36 @@ export async function runServicesUntilSignal(
   services: readonly SiteService[],
   hooks: { onStarted(running: readonly RunningService[]): void; onStopping?(): void },
 ): Promise<void> {
+  // Signal handlers go in first and stay until the end, so that a signal arriving at any moment
+  // (even while services start or stop) ends the run in order instead of killing the process.
+  let requestStop: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    requestStop = resolve;
+  });
+  const onSignal = (): void => requestStop();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Signal listeners alone do not keep Node running; this handle does, until a signal comes.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   const running: RunningService[] = [];
   try {
-    for (const service of services) running.push(await service.start(site));
-  } catch (err) {
-    for (const r of running.reverse()) await r.stop().catch(() => undefined);
+    try {
+      for (const service of services) running.push(await service.start(site));
+    } catch (err) {
+      for (const r of running.reverse()) await r.stop().catch(() => undefined);
+      await site.close();
+      throw err;
+    }
+    hooks.onStarted(running);
+    await stopRequested;
+    hooks.onStopping?.();
+    for (const r of running.reverse()) {
+      await r.stop().catch((err: unknown) => site.logger.error({ err, service: r.name }, 'service did not stop cleanly'));
+    }
     await site.close();
-    throw err;
+  } finally {
+    clearInterval(keepAlive);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  hooks.onStarted(running);
-  await new Promise<void>((resolve) => {
-    // Signal listeners alone do not keep Node running; this handle does, until a signal comes.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
-    const stop = (): void => {
-      clearInterval(keepAlive);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  hooks.onStopping?.();
-  for (const r of running.reverse()) {
-    await r.stop().catch((err: unknown) => site.logger.error({ err, service: r.name }, 'service did not stop cleanly'));
-  }
-  await site.close();
 }
