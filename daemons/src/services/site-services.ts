@@ -1,3 +1,4 @@
+import { ftpsService } from './ftp-service.js';
 import { housekeepingService } from './housekeeping.js';
 import type { SiteService } from './site-service.js';
 import { sftpService } from './sftp.js';
@@ -8,4 +9,4 @@ import { webdavsService } from './webdavs.js';
  * Every service `mig start` knows, in start order. The file-service and grid-engine daemons
  * register here as their packages land.
  */
-export const siteServices: readonly SiteService[] = [housekeepingService, webService, sftpService, webdavsService];
+export const siteServices: readonly SiteService[] = [housekeepingService, webService, sftpService, ftpsService, webdavsService];

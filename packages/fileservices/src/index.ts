@@ -14,3 +14,6 @@ export type { SftpSessionLimits } from './sftp/sftp-session.js';
 export { loadOrCreateHostKey, SFTP_HOST_KEY_FILE } from './sftp/host-key.js';
 export { WebdavServer, createWebdavServer } from './webdav/webdav-server.js';
 export type { WebdavServerOptions, WebdavSite } from './webdav/webdav-server.js';
+export { FtpsServer } from './ftp/ftp-server.js';
+export type { FtpsServerOptions, FtpsSite } from './ftp/ftp-server.js';
+export type { PassivePortRange } from './ftp/ftp-passive.js';
