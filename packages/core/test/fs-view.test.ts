@@ -483,6 +483,21 @@ describe('symlinks, times and modes', () => {
     expect(existsSync(join(home, 'x'))).toBe(false);
   });
 
+  it('refuses to move a link to where it would lead out of the root, and still follows nothing outside', async () => {
+    const v = view({ symlinkPolicy: 'within-view' });
+    await v.mkdir('/docs/deep');
+    // Inside the root where it is made (it names a missing /outside there), outside from the top.
+    await v.symlink('../outside/secret.txt', '/docs/esc');
+    expect(await code(v.rename('/docs/esc', '/esc'))).toBe('MIG_E_SYMLINK_REFUSED');
+    expect(existsSync(join(home, 'esc'))).toBe(false);
+    await v.rename('/docs/esc', '/docs/deep/esc');
+    expect(await v.readlink('/docs/deep/esc')).toBe('../outside/secret.txt');
+    // A folder move cannot check every link inside it: reads through the escaping link are refused.
+    await v.symlink('../../outside/secret.txt', '/docs/deep/esc2');
+    await v.rename('/docs/deep', '/deep');
+    expect(await code(v.createReadStream('/deep/esc2'))).toBe('MIG_E_PATH_ESCAPE');
+  });
+
   it('reads links: relative as stored, absolute inside as virtual, outside refused', async () => {
     symlinkSync(join(home, 'docs', 'a.txt'), join(home, 'abs-in'));
     symlinkSync(join(outside, 'secret.txt'), join(home, 'abs-out'));

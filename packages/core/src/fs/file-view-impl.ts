@@ -678,6 +678,12 @@ export class FileViewImpl implements FileView {
             if (errnoOf(err) !== 'ENOENT') throw err;
           }
           if (old !== null && !overwrite) throw Object.assign(new Error('exists'), { code: 'EEXIST' });
+          if (src.stats.isSymbolicLink() && this.spec.symlinkPolicy === 'within-view') {
+            // A relative link that is harmless where it is may lead out of the view from elsewhere:
+            // a move must not turn an allowed link into an escaping one.
+            const text = await readlink(fromDir.child(fromName));
+            if (this.linkAllowed(text, src.canonical.slice(0, -1))) this.checkLinkTarget(text, dst.canonical.slice(0, -1));
+          }
           try {
             await rename(fromDir.child(fromName), toDir.child(toName));
           } catch (err) {
