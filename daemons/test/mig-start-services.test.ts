@@ -109,6 +109,8 @@ describe('mig start', () => {
       expect(health.status).toBe('ok');
       expect(running.out()).toContain(`grid_sftp     sftp://127.0.0.1:${ports.sftp}`);
       expect(await banner(ports.sftp!)).toMatch(/^SSH-2\.0-/);
+      expect(running.out()).toContain(`grid_ftps     ftps://127.0.0.1:${ports.ftps}`);
+      expect(await banner(ports.ftps!)).toMatch(/^220[ -]/);
       expect(running.out()).toContain(`grid_webdavs  https://127.0.0.1:${ports.webdavs}/`);
       expect(await curlStatus(`https://localhost:${ports.webdavs}/`)).toBe('401');
     } finally {
@@ -133,5 +135,15 @@ describe('mig start', () => {
     const disabled = await runTs(entry, [], { cwd: dir });
     expect(disabled.code).toBe(1);
     expect(disabled.stderr).toContain('grid_web: disabled in');
+  });
+
+  it('grid_ftps runs the FTPS server alone', async () => {
+    const ports = await initOnFreePorts();
+    const running = await startUntil(join(REPO_ROOT, 'daemons', 'src', 'bin', 'grid_ftps.ts'), [], 'listening on');
+    try {
+      expect(await banner(ports.ftps!)).toMatch(/^220[ -]/);
+    } finally {
+      expect(await running.stop()).toBe(0);
+    }
   });
 });
