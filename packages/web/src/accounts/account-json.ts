@@ -61,21 +61,26 @@ export function accountJson(user: UserRecord): AccountJson {
   };
 }
 
+/** The identity fields an account and a sign-up request share, as JSON schema properties. */
+const identityProperties = {
+  id: { type: 'string' },
+  email: { type: 'string' },
+  fullName: { type: 'string' },
+  dn: { type: 'string' },
+  organization: { type: 'string' },
+  organizationalUnit: { type: 'string' },
+  locality: { type: 'string' },
+  state: { type: 'string' },
+  country: { type: 'string' },
+  comment: { type: 'string' },
+} as const;
+
 /** JSON schema of {@link AccountJson}. */
 export const accountSchema = {
   type: 'object',
   required: ['id', 'email', 'fullName', 'dn', 'organization', 'country', 'status', 'expiresAt', 'roles', 'settings'],
   properties: {
-    id: { type: 'string' },
-    email: { type: 'string' },
-    fullName: { type: 'string' },
-    dn: { type: 'string' },
-    organization: { type: 'string' },
-    organizationalUnit: { type: 'string' },
-    locality: { type: 'string' },
-    state: { type: 'string' },
-    country: { type: 'string' },
-    comment: { type: 'string' },
+    ...identityProperties,
     status: { type: 'string', enum: [...USER_STATUSES] },
     statusReason: { type: 'string' },
     expiresAt: nullableTime,
@@ -179,16 +184,7 @@ export function signupJson(request: SignupRequest): Record<string, unknown> {
 export const signupSchema = {
   type: 'object',
   properties: {
-    id: { type: 'string' },
-    email: { type: 'string' },
-    fullName: { type: 'string' },
-    dn: { type: 'string' },
-    organization: { type: 'string' },
-    organizationalUnit: { type: 'string' },
-    locality: { type: 'string' },
-    state: { type: 'string' },
-    country: { type: 'string' },
-    comment: { type: 'string' },
+    ...identityProperties,
     status: { type: 'string', enum: ['pending', 'accepted', 'rejected'] },
     createdAt: time,
     decidedAt: nullableTime,
