@@ -8,6 +8,24 @@ import { mapFsError } from './fs-error-map.js';
 import { RootContext } from './root-context.js';
 import { describePath, UPLOAD_TEMP_PREFIX } from './virtual-path.js';
 
+/** How many bytes an upload writes between background flushes to disk. */
+const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+
+/** The buffers `chunks` without their first `bytes` bytes (after a partial vectored write). */
+function dropBytes(chunks: readonly Buffer[], bytes: number): Buffer[] {
+  const out: Buffer[] = [];
+  let skip = bytes;
+  for (const c of chunks) {
+    if (skip >= c.length) {
+      skip -= c.length;
+      continue;
+    }
+    out.push(skip > 0 ? c.subarray(skip) : c);
+    skip = 0;
+  }
+  return out;
+}
+
 /** A fresh temporary name for the layer's own in-progress entries. */
 export function tempName(): string {
   return `${UPLOAD_TEMP_PREFIX}${randomBytes(12).toString('hex')}`;
@@ -41,6 +59,11 @@ export class UploadStream extends Writable {
   private tempExists = true;
   private position = 0;
   private reserved = 0;
+  /** Bytes written since the last background flush started. */
+  private unflushed = 0;
+  /** The background `fdatasync` in flight, if any (see {@link FLUSH_EVERY_BYTES}). */
+  private flushing: Promise<void> | null = null;
+  private flushError: unknown = null;
 
   private constructor(plan: UploadPlan, temp: string, handle: FileHandle) {
     // A large buffer lets chunks that arrive while a write is in flight go to disk together (_writev).
@@ -69,16 +92,15 @@ export class UploadStream extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeChunk(chunk).then(
+    this.writeChunks([chunk]).then(
       () => callback(),
       (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
     );
   }
 
   override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
-    // One quota reservation and one write for everything buffered, instead of one per network chunk.
-    const data = chunks.length === 1 ? (chunks[0] as { chunk: Buffer }).chunk : Buffer.concat(chunks.map((c) => c.chunk));
-    this.writeChunk(data).then(
+    // One quota reservation and one vectored write for everything buffered, without copying it.
+    this.writeChunks(chunks.map((c) => c.chunk)).then(
       () => callback(),
       (err: unknown) => callback(mapFsError(err, this.plan.viewPath)),
     );
@@ -109,23 +131,53 @@ export class UploadStream extends Writable {
     );
   }
 
-  private async writeChunk(chunk: Buffer): Promise<void> {
+  private async writeChunks(chunks: Buffer[]): Promise<void> {
     const handle = this.handle;
     if (handle === null) throw new Error('upload already closed');
-    await this.plan.ctx.reserve(chunk.length);
-    this.reserved += chunk.length;
-    let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset, this.position);
-      offset += bytesWritten;
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    await this.plan.ctx.reserve(total);
+    this.reserved += total;
+    let pending = chunks;
+    let left = total;
+    while (left > 0) {
+      const { bytesWritten } = await handle.writev(pending, this.position);
       this.position += bytesWritten;
+      left -= bytesWritten;
+      if (left > 0) pending = dropBytes(pending, bytesWritten);
     }
+    this.unflushed += total;
+    if (this.unflushed >= FLUSH_EVERY_BYTES && this.flushing === null) this.startFlush(handle);
+  }
+
+  /**
+   * Starts an `fdatasync` of what is written so far, without waiting for it: the disk works while
+   * more bytes arrive, so the `fsync` before the rename has little left to do.
+   */
+  private startFlush(handle: FileHandle): void {
+    this.unflushed = 0;
+    this.flushing = handle.datasync().then(
+      () => {
+        this.flushing = null;
+      },
+      (err: unknown) => {
+        this.flushError ??= err;
+        this.flushing = null;
+      },
+    );
+  }
+
+  /** Waits for a background flush; rethrows its failure. */
+  private async settleFlush(): Promise<void> {
+    if (this.flushing !== null) await this.flushing;
+    if (this.flushError !== null) throw this.flushError;
   }
 
   private async commit(): Promise<void> {
     const { dir, name, overwrite, ctx } = this.plan;
     const handle = this.handle;
     if (handle === null) throw new Error('upload already closed');
+    await this.settleFlush();
     await handle.sync();
     let old: Stats | null = null;
     try {
@@ -162,6 +214,8 @@ export class UploadStream extends Writable {
   private async cleanUp(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
+    // Never close the descriptor under a flush still running on it.
+    if (this.flushing !== null) await this.flushing;
     if (handle !== null) await handle.close().catch(() => undefined);
     if (this.tempExists) {
       await unlink(this.plan.dir.child(this.temp)).catch(() => undefined);
