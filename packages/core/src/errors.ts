@@ -19,6 +19,8 @@ export const MIG_ERROR_CODES = {
   // input
   MIG_E_INVALID_INPUT: 400,
   MIG_E_TOO_LARGE: 413,
+  // jobs: an mRSL job description (or its JSON form) that breaks the language's rules
+  MIG_E_MRSL_INVALID: 400,
   // configuration
   MIG_E_CONFIG_INVALID: 500,
   MIG_E_CONFIG_NOT_FOUND: 500,

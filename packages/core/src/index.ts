@@ -18,3 +18,4 @@ export * from './users/index.js';
 export * from './auth/index.js';
 export * from './notify/index.js';
 export * from './site/index.js';
+export * from './mrsl/index.js';
