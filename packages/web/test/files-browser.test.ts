@@ -77,7 +77,25 @@ describe('the file manager in a browser', () => {
     expect(await readFile(join(home, 'folder/sub/two.txt'), 'utf8')).toBe('two');
     await (await row('folder')).waitFor();
     expect((await readdir(home)).filter((n) => n.startsWith('.mig-upload-'))).toEqual([]);
+    // Each progress row gives its file name room beside the bar (the bar does not squeeze it).
+    const widths = await page.locator('#uploads .upload').first().evaluate((r) => ({
+      name: (r.querySelector('.uname') as HTMLElement).getBoundingClientRect().width,
+      row: r.getBoundingClientRect().width,
+    }));
+    expect(widths.name).toBeGreaterThan(widths.row * 0.3);
   }, 60_000);
+
+  it('shows the keyboard focus ring on the label of the focused file picker', async () => {
+    await page.goto(`${base}/files`);
+    await page.locator('#pick-files').focus();
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Tab');
+    const outlines = await page.evaluate(() =>
+      ['pick-files', 'pick-folder'].map((id) => getComputedStyle(document.querySelector(`label[for=${id}]`) as HTMLElement).outlineStyle),
+    );
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('pick-files');
+    expect(outlines).toEqual(['solid', 'none']);
+  }, 30_000);
 
   it('renames, moves, deletes to the trash and restores', async () => {
     await (await row('a.txt')).locator('.pick').check();

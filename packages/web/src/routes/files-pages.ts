@@ -65,8 +65,8 @@ export function registerFilesPages(app: FastifyInstance, ctx: WebContext): void 
 ${crumbs(path)}
 ${problem === undefined ? '' : html`<p class="notice bad" role="alert">${problem}</p>`}
 <div class="toolbar" role="toolbar" aria-label="File actions">
-  <label class="button" for="pick-files">Upload files</label><input type="file" id="pick-files" multiple class="visually-hidden">
-  <label class="button secondary" for="pick-folder">Upload folder</label><input type="file" id="pick-folder" webkitdirectory multiple class="visually-hidden">
+  <input type="file" id="pick-files" multiple class="visually-hidden"><label class="button" for="pick-files">Upload files</label>
+  <input type="file" id="pick-folder" webkitdirectory multiple class="visually-hidden"><label class="button secondary" for="pick-folder">Upload folder</label>
   <button type="button" class="secondary" data-action="mkdir">New folder</button>
   <button type="button" class="secondary" data-action="newfile">New text file</button>
   <button type="button" class="secondary" data-action="rename" data-needs="1">Rename / move</button>
