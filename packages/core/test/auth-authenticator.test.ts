@@ -245,9 +245,16 @@ describe('authenticator', () => {
 
     it('checks API tokens with scopes, account status and the defender', async () => {
       const { db } = current();
-      const { auth, apiTokens, logLines } = await setup(db);
+      const { auth, apiTokens, logLines, clock } = await setup(db);
       const { token, id } = await apiTokens.create('alice', { name: 't', scopes: ['jobs:write'] });
       expect(await auth.authenticateToken({ token, address: A, protocol: 'https', scope: 'jobs:read' })).toEqual({ userId: 'alice', tokenId: id, scopes: ['jobs:write'] });
+      // A burst of uses is one success line a minute per token, address and protocol.
+      for (let i = 0; i < 5; i += 1) await auth.authenticateToken({ token, address: A, protocol: 'https' });
+      expect((await logLines()).filter((l) => l.startsWith('auth success'))).toHaveLength(1);
+      clock.advance(61_000);
+      await auth.authenticateToken({ token, address: A, protocol: 'https' });
+      await auth.authenticateToken({ token, address: '192.0.2.77', protocol: 'https' });
+      expect((await logLines()).filter((l) => l.startsWith('auth success'))).toHaveLength(3);
       expect(await codeOf(auth.authenticateToken({ token, address: A, protocol: 'https', scope: 'files:read' }))).toBe('MIG_E_TOKEN_SCOPE');
       const sams = await apiTokens.create('sam', { name: 't', scopes: ['jobs:write'] });
       expect(await codeOf(auth.authenticateToken({ token: sams.token, address: A, protocol: 'https' }))).toBe('MIG_E_ACCOUNT_DISABLED');

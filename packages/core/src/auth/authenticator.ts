@@ -128,7 +128,9 @@ export interface Authenticator {
    */
   authenticatePublicKey(input: { login: string; keyAlgo: string; keyData: Buffer; address: string; protocol: string; signed?: boolean }): Promise<AuthResult>;
   /**
-   * Checks an API token (`mig_<id>_<secret>`) and, if given, that it has `scope`.
+   * Checks an API token (`mig_<id>_<secret>`) and, if given, that it has `scope`. Every failure is
+   * logged; successes at most once a minute per token, address and protocol (a script's burst of
+   * requests is one auth-log line, not thousands).
    * @throws AuthError `MIG_E_BANNED`, `MIG_E_AUTH_FAILED`, `MIG_E_TOKEN_SCOPE`, `MIG_E_ACCOUNT_DISABLED`, `MIG_E_ACCOUNT_EXPIRED`.
    */
   authenticateToken(input: { token: string; address: string; protocol: string; scope?: ApiTokenScope }): Promise<TokenAuthResult>;
@@ -157,6 +159,9 @@ const tokenSchema = z.object({ ...common, token: z.string().max(100_000), scope:
 const totpSchema = z.object({ userId: z.string().min(1).max(64), login: z.string().max(100_000), code: z.string().max(1_000), address: common.address });
 
 const MAX_LOGIN = 256;
+/** Successful uses of one API token are logged at most this often per address and protocol. */
+const TOKEN_USE_LOG_INTERVAL_MS = 60_000;
+const TOKEN_USE_LOG_MAX_KEYS = 10_000;
 const MAX_KEY_BLOB = 16 * 1024;
 
 /**
@@ -182,6 +187,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const getDummyHash = (): Promise<string> => (dummyHash ??= hashPassword('mig-dummy-password-for-unknown-users', options.hashOptions));
 
   const failed = (): AuthError => new AuthError('MIG_E_AUTH_FAILED', 'Authentication failed: wrong user name or credentials.');
+
+  /** When each token's successful use was last logged, per token, address and protocol. */
+  const tokenUseLogged = new Map<string, number>();
+  function tokenUseLogDue(key: string): boolean {
+    const at = now();
+    const last = tokenUseLogged.get(key);
+    if (last !== undefined && at - last < TOKEN_USE_LOG_INTERVAL_MS) return false;
+    if (tokenUseLogged.size >= TOKEN_USE_LOG_MAX_KEYS) tokenUseLogged.clear();
+    tokenUseLogged.set(key, at);
+    return true;
+  }
 
   async function log(outcome: 'success' | 'failure', protocol: string, method: string, username: string, address: string, reason: string): Promise<void> {
     // The auth log must not turn a login into an error (a full disk should not lock everyone out).
@@ -321,7 +337,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const disabled = USER_PROTOCOLS.filter((name) => !settings.protocols[name]);
       await checkStatus(user.status, user.expires_at === null ? null : Number(user.expires_at), { address, username, protocol, method, userId: verified.userId }, disabled);
       // No defender write per API request: a token cannot be guessed, so there is nothing to clear.
-      await log('success', protocol, method, username, address, 'ok');
+      // A script may make thousands of requests a minute: its successes are logged once a minute
+      // per token, address and protocol (failures always are).
+      if (tokenUseLogDue(`${verified.tokenId}|${address}|${protocol}`)) await log('success', protocol, method, username, address, 'ok');
       return { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes };
     },
 
