@@ -21,6 +21,9 @@ export const MIG_ERROR_CODES = {
   MIG_E_TOO_LARGE: 413,
   // jobs: an mRSL job description (or its JSON form) that breaks the language's rules
   MIG_E_MRSL_INVALID: 400,
+  // resources and runtime environments: a resource configuration or runtime environment that breaks MiG's rules
+  MIG_E_RESOURCE_CONFIG_INVALID: 400,
+  MIG_E_RUNTIME_ENV_INVALID: 400,
   // configuration
   MIG_E_CONFIG_INVALID: 500,
   MIG_E_CONFIG_NOT_FOUND: 500,

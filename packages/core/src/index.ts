@@ -19,3 +19,5 @@ export * from './auth/index.js';
 export * from './notify/index.js';
 export * from './site/index.js';
 export * from './mrsl/index.js';
+export * from './resources/index.js';
+export * from './runtime-envs/index.js';

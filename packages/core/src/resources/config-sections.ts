@@ -1,0 +1,216 @@
+/**
+ * The text layer shared by resource configurations and runtime environments: MiG's generic
+ * `::KEYWORD::` section format (the same family as mRSL), read into keyword sections.
+ *
+ * - A section starts at a non-blank line, the keyword line (trimmed, upper-cased, surrounding `:`
+ *   removed, so `::HOSTURL::` and `::hosturl::` are the same).
+ * - Its value lines follow up to the next blank (whitespace-only) line or the end.
+ * - In a value line `#` starts a comment, `\#` is a literal `#`, `\\` is one backslash, any other
+ *   backslash is kept as written; the line is then trimmed and dropped if empty.
+ *
+ * Nothing here judges keywords; each format's builder does.
+ * @packageDocumentation
+ */
+
+/** One value line, already unescaped and trimmed, with where it came from. */
+export interface ConfigValue {
+  /** The value text. */
+  readonly text: string;
+  /** 1-based line in the text form. */
+  readonly line?: number;
+  /** JSON path (`EXECONFIG[0].cputime`) in the JSON form. */
+  readonly path?: string;
+}
+
+/** One keyword and its value lines. `keyword` is upper-cased with the surrounding colons removed. */
+export interface ConfigSection {
+  /** The keyword as read (upper-cased, colons removed); may be unknown. */
+  readonly keyword: string;
+  /** 1-based line of the keyword in the text form. */
+  readonly line?: number;
+  /** JSON path of the field in the JSON form. */
+  readonly path?: string;
+  /** The value lines. */
+  readonly values: readonly ConfigValue[];
+}
+
+/** One problem found while reading or judging sections; never contains the raw value. */
+export interface ConfigProblem {
+  /** 1-based line of the text form. */
+  readonly line?: number;
+  /** JSON path, when the input came as JSON. */
+  readonly path?: string;
+  /** The keyword the problem belongs to. */
+  readonly keyword?: string;
+  /** The sub-keyword (`cputime` of an EXECONFIG block, `name` of a SOFTWARE block). */
+  readonly key?: string;
+  /** What is wrong and what to do. */
+  readonly message: string;
+}
+
+/** Bounds the reader enforces. */
+export interface SectionLimits {
+  readonly maxBytes: number;
+  readonly maxLineLength: number;
+  readonly maxSections: number;
+  readonly maxProblems: number;
+}
+
+/** What {@link readConfigSections} found: sections, or the first size limit crossed, plus problems. */
+export interface SectionReadResult {
+  readonly sections: ConfigSection[];
+  readonly problems: ConfigProblem[];
+  /** Set when a size limit was crossed; reading stopped there. */
+  readonly tooLarge?: ConfigProblem;
+}
+
+const COMMENT = '#';
+const ESCAPE = '\\';
+
+/**
+ * Removes a comment and resolves escapes in one value line (MiG `handle_escapes`): `\#` → `#`,
+ * `\\` → `\`, any other backslash is kept with the character after it, a lone trailing one is dropped.
+ */
+export function unescapeConfigLine(line: string): string {
+  let out = '';
+  let escaping = false;
+  for (const char of line) {
+    if (char === ESCAPE) {
+      if (escaping) out += ESCAPE;
+      escaping = !escaping;
+      continue;
+    }
+    if (escaping) {
+      out += char === COMMENT ? char : ESCAPE + char;
+      escaping = false;
+    } else if (char === COMMENT) {
+      return out;
+    } else {
+      out += char;
+    }
+  }
+  return out;
+}
+
+/** Escapes a value so that {@link unescapeConfigLine} gives it back (`\` → `\\`, `#` → `\#`). */
+export function escapeConfigLine(value: string): string {
+  let out = '';
+  for (const char of value) {
+    if (char === ESCAPE) out += ESCAPE + ESCAPE;
+    else if (char === COMMENT) out += ESCAPE + COMMENT;
+    else out += char;
+  }
+  return out;
+}
+
+/**
+ * Python's `str.strip()` whitespace, which is what MiG trims from every line. All of them are
+ * single UTF-16 code units.
+ */
+const PY_SPACE = new Set(
+  '\t\n\u000b\u000c\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006' +
+    '\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000',
+);
+
+/** Removes leading and trailing whitespace exactly as Python's `str.strip()` does. */
+export function stripLikePython(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && PY_SPACE.has(value.charAt(start))) start += 1;
+  while (end > start && PY_SPACE.has(value.charAt(end - 1))) end -= 1;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+// C0 and C1 controls except tab, DEL, the Unicode line and paragraph separators, lone surrogates.
+const HOSTILE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]|\p{Cs}/u;
+
+/**
+ * The screen every line and value passes first: no NUL, no control characters (tab is allowed),
+ * no Unicode line separators, no broken UTF-16. Returns the reason, never the character itself.
+ */
+export function checkHostileCharacters(value: string): string | undefined {
+  const match = HOSTILE.exec(value);
+  if (match === null) return undefined;
+  const char = match[0];
+  if (char === '\u0000') return 'contains a NUL character, which is not allowed; remove it';
+  if (char === '\n' || char === '\r') return 'contains a line break; give each line as its own entry';
+  if (/\p{Cs}/u.test(char)) return 'contains an invalid Unicode sequence; save the text as UTF-8';
+  const cp = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  return `contains the control character U+${cp}, which is not allowed; remove it`;
+}
+
+function trimColons(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && value[start] === ':') start += 1;
+  while (end > start && value[end - 1] === ':') end -= 1;
+  return value.slice(start, end);
+}
+
+/** The keyword for a problem's `keyword` field, only when it is a plain name safe to repeat. */
+export function printableKeyword(keyword: string): string | undefined {
+  return /^[A-Za-z0-9_.\- ]{1,64}$/.test(keyword) ? keyword : undefined;
+}
+
+/**
+ * Splits `::KEYWORD::` text into sections, enforcing size limits and the hostile-character screen.
+ * `what` names the document in messages ("resource configuration").
+ */
+export function readConfigSections(text: string, limits: SectionLimits, what: string): SectionReadResult {
+  const problems: ConfigProblem[] = [];
+  const sections: ConfigSection[] = [];
+  // A string never has fewer UTF-16 units than a quarter of its UTF-8 bytes: cheap bound first.
+  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
+    return { sections, problems, tooLarge: { message: `the ${what} is larger than ${limits.maxBytes} bytes; make it smaller` } };
+  }
+  const body = text.startsWith('\ufeff') ? text.slice(1) : text;
+  const lines = body.split(/\r\n|\r|\n/);
+
+  let tooLarge: ConfigProblem | undefined;
+  const screen = (raw: string, lineNo: number, keyword: string | undefined): boolean => {
+    if (raw.length > limits.maxLineLength) {
+      tooLarge = { line: lineNo, keyword, message: `the line is longer than ${limits.maxLineLength} characters; shorten it` };
+      return false;
+    }
+    const reason = checkHostileCharacters(raw);
+    if (reason === undefined) return true;
+    if (problems.length < limits.maxProblems) {
+      problems.push({ line: lineNo, keyword, message: `the ${keyword === undefined ? 'keyword line' : 'line'} ${reason}` });
+    }
+    return false;
+  };
+
+  let i = 0;
+  while (i < lines.length && tooLarge === undefined) {
+    const raw = lines[i] ?? '';
+    i += 1;
+    const header = stripLikePython(raw);
+    if (header === '') continue;
+    const headerLine = i;
+    if (!screen(raw, headerLine, undefined)) {
+      // Skip the rest of this block: its values belong to a keyword we could not read.
+      while (i < lines.length && stripLikePython(lines[i] ?? '') !== '') i += 1;
+      continue;
+    }
+    if (sections.length >= limits.maxSections) {
+      tooLarge = { line: headerLine, message: `the ${what} has more than ${limits.maxSections} keyword sections; make it smaller` };
+      break;
+    }
+    const keyword = trimColons(header.toUpperCase());
+    const values: ConfigValue[] = [];
+    while (i < lines.length) {
+      const valueRaw = lines[i] ?? '';
+      i += 1;
+      if (stripLikePython(valueRaw) === '') break;
+      const lineNo = i;
+      if (!screen(valueRaw, lineNo, printableKeyword(keyword))) {
+        if (tooLarge !== undefined) break;
+        continue;
+      }
+      const value = stripLikePython(unescapeConfigLine(valueRaw));
+      if (value !== '') values.push({ text: value, line: lineNo });
+    }
+    sections.push({ keyword, line: headerLine, values });
+  }
+  return tooLarge === undefined ? { sections, problems } : { sections, problems, tooLarge };
+}
