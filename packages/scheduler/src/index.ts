@@ -1,9 +1,38 @@
 /**
- * `@migrid/scheduler`: the grid engine (job queue, scheduling policies, dispatch, timeouts) and the resource agent with its executors. Built by the jobs issue.
+ * `@migrid/scheduler`: MiG's grid engine and the resource side.
  *
- * The package exists so the workspace, build and dependency rules are in place from the start; its
- * public API is added by the issue named above.
+ * - Matchmaking (`jobFitsUnit`), the scheduling policies (FIFO, FirstFit, BestFit, FairFit,
+ *   MaxThroughput, Random; register your own in a `PolicyRegistry`) and the in-memory
+ *   `JobQueueIndex` whose cost per decision does not grow with the queue.
+ * - The job script a resource runs (`generateJobScript`: POSIX sh + curl).
+ * - Executors, the resource side's seam: `LocalExecutor`, `SlurmExecutor`.
  *
  * @packageDocumentation
  */
-export {};
+// Scheduling: matchmaking, policies and the in-memory queue index.
+export type { QueuedJob } from './scheduling/queued-job.js';
+export type { UnitOffer, UnitJobType } from './scheduling/unit-offer.js';
+export type { ScheduleContext } from './scheduling/schedule-context.js';
+export { expiryCutoff } from './scheduling/schedule-context.js';
+export type { CompiledPattern } from './scheduling/fnmatch.js';
+export { fnmatch, compilePattern, matchPattern } from './scheduling/fnmatch.js';
+export type { NeedField } from './scheduling/job-requirements.js';
+export { NEED_FIELDS } from './scheduling/job-requirements.js';
+export type { FitResult } from './scheduling/job-fits-unit.js';
+export { jobFitsUnit, matchingVgrid } from './scheduling/job-fits-unit.js';
+export type { SchedulingPolicy, CandidateScope } from './scheduling/scheduling-policy.js';
+export { selectByScore } from './scheduling/scheduling-policy.js';
+export { fifoPolicy } from './scheduling/fifo-policy.js';
+export { firstFitPolicy } from './scheduling/first-fit-policy.js';
+export { bestFitPolicy, bestFitScore, BEST_FIT_WEIGHTS, SANDBOX_MISMATCH_FACTOR } from './scheduling/best-fit-policy.js';
+export { fairFitPolicy, fairFitScore, FAIR_FIT_AGE_WEIGHT } from './scheduling/fair-fit-policy.js';
+export { maxThroughputPolicy } from './scheduling/max-throughput-policy.js';
+export { randomPolicy } from './scheduling/random-policy.js';
+export type { PolicyRegistry, RegisterPolicyOptions } from './scheduling/policy-registry.js';
+export { createPolicyRegistry, BUILT_IN_POLICIES } from './scheduling/policy-registry.js';
+export { selectByFullScan } from './scheduling/select-by-full-scan.js';
+export type { JobQueueIndexStats } from './scheduling/job-queue-index.js';
+export { JobQueueIndex } from './scheduling/job-queue-index.js';
+export * from './executors/index.js';
+export type { JobScriptInput } from './job-script/generate-job-script.js';
+export { generateJobScript, shellQuote } from './job-script/generate-job-script.js';
