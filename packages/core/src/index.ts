@@ -21,3 +21,4 @@ export * from './site/index.js';
 export * from './mrsl/index.js';
 export * from './resources/index.js';
 export * from './runtime-envs/index.js';
+export * from './jobs/index.js';

@@ -251,6 +251,63 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
       await db.schema.createIndex('dav_locks_resource_idx').ifNotExists().on('dav_locks').column('resource').execute();
     },
   },
+  {
+    name: '0003_jobs',
+    async up(db, dialect) {
+      // Grid jobs: one row per job, the database being the truth about its state. `version` grows
+      // with every change so that a stale dispatch or session is refused (compare-and-set).
+      await db.schema
+        .createTable('jobs')
+        .ifNotExists()
+        .addColumn('id', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('seq', 'bigint', (c) => c.notNull().unique())
+        .addColumn('owner_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('spec', 'text', (c) => c.notNull())
+        .addColumn('mrsl', 'text')
+        .addColumn('retry_count', 'integer', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('session_id_hash', 'varchar(64)', (c) => c.unique())
+        .addColumn('resource_id', 'varchar(255)')
+        .addColumn('unit_name', 'varchar(255)')
+        .addColumn('received_at', 'bigint', (c) => c.notNull())
+        .addColumn('queued_at', 'bigint')
+        .addColumn('executing_at', 'bigint')
+        .addColumn('finished_at', 'bigint')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('failure_message', 'text')
+        .addColumn('verified', 'text')
+        .addColumn('verified_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('jobs_state_queued_idx').ifNotExists().on('jobs').columns(['state', 'queued_at']).execute();
+      await db.schema.createIndex('jobs_owner_received_idx').ifNotExists().on('jobs').columns(['owner_id', 'received_at']).execute();
+      // Paging a user's jobs newest first walks this one.
+      await db.schema.createIndex('jobs_owner_seq_idx').ifNotExists().on('jobs').columns(['owner_id', 'seq']).execute();
+
+      // The execution history: every state change of every job, append-only.
+      await db.schema
+        .createTable('job_events')
+        .ifNotExists()
+        .addColumn('id', serialType(dialect), (c) => c.primaryKey())
+        .addColumn('job_id', 'varchar(255)', (c) => c.notNull().references('jobs.id').onDelete('cascade'))
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('from_state', 'varchar(16)')
+        .addColumn('to_state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('actor', 'varchar(300)', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('job_events_job_idx').ifNotExists().on('job_events').columns(['job_id', 'id']).execute();
+
+      // Named counters (MiG's job_id_counter file), bumped inside the transaction that uses them.
+      await db.schema
+        .createTable('counters')
+        .ifNotExists()
+        .addColumn('name', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** Wraps the site migrations for Kysely's `Migrator`, binding the dialect. */

@@ -23,6 +23,9 @@ export interface Database {
   upload_sessions: UploadSessionsTable;
   dav_properties: DavPropertiesTable;
   dav_locks: DavLocksTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  counters: CountersTable;
 }
 
 /** Epoch milliseconds, stored as bigint. */
@@ -232,6 +235,66 @@ export interface DavLocksTable {
   principal: string;
   created_at: Millis;
   expires_at: Millis;
+}
+
+/** Grid jobs (migration 0003). See `jobs/job-record.ts` for the typed record built from a row. */
+export interface JobsTable {
+  /** MiG job id, `<counter>_<month>_<day>_<year>__<hour>_<min>_<sec>_<server id>` (GMT). */
+  id: string;
+  /** The counter part of the id: the order jobs were received in (unique). */
+  seq: number;
+  /** The owner's stable user id. */
+  owner_id: string;
+  /** The job's JOBNAME (`''` when none). */
+  name: string;
+  /** One of MiG's job states (`QUEUED`, `EXECUTING`, …). */
+  state: string;
+  /** The validated job description in its JSON form (`jobSpecToJson`). */
+  spec: string;
+  /** The mRSL text as submitted, when the job came as text. */
+  mrsl: string | null;
+  /** Executions that ended without the job finishing (timeouts, dead resources). */
+  retry_count: number;
+  /** Grows by one with every change of the row: the compare-and-set token. */
+  version: number;
+  /** sha256 hex of the job's 256-bit session id while it executes; never the id itself. */
+  session_id_hash: string | null;
+  /** The resource and execution unit the job was last handed to. */
+  resource_id: string | null;
+  unit_name: string | null;
+  received_at: Millis;
+  /** When the job last entered the queue. */
+  queued_at: Millis | null;
+  /** When the job was last handed to a resource. */
+  executing_at: Millis | null;
+  /** When the job reached a final state. */
+  finished_at: Millis | null;
+  updated_at: Millis;
+  /** Why the job failed (or was requeued last). */
+  failure_message: string | null;
+  /** JSON of the VERIFYFILES result (`JobVerification`), once checked. */
+  verified: string | null;
+  verified_at: Millis | null;
+}
+
+/** Every state change of every job (migration 0003), append-only. */
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: string;
+  at: Millis;
+  /** `null` for the event that created the job. */
+  from_state: string | null;
+  to_state: string;
+  /** Who made the change, e.g. `user:<id>`, `admin:local`, `grid_script`. */
+  actor: string;
+  /** JSON object: resource, unit, reason, retry count … */
+  detail: string;
+}
+
+/** Named counters bumped inside the transaction that uses them (migration 0003), e.g. `job_id`. */
+export interface CountersTable {
+  name: string;
+  value: number;
 }
 
 /** A row value type helper: what a `SELECT *` of a table gives. */
