@@ -14,7 +14,7 @@ describe('database', () => {
       const row = await db.selectFrom('audit_log').selectAll().executeTakeFirstOrThrow();
       expect(row.at).toBe(now);
       expect(typeof row.id).toBe('number');
-      for (const table of ['users', 'user_aliases', 'signup_requests', 'ssh_keys', 'api_tokens', 'totp_secrets', 'auth_failures', 'auth_bans', 'jobs', 'job_events', 'counters'] as const) {
+      for (const table of ['users', 'user_aliases', 'signup_requests', 'ssh_keys', 'api_tokens', 'totp_secrets', 'auth_failures', 'auth_bans', 'jobs', 'job_events', 'counters', 'resources'] as const) {
         const n = await db.selectFrom(table).select(db.fn.countAll().as('n')).executeTakeFirstOrThrow();
         expect(Number(n.n)).toBe(0);
       }

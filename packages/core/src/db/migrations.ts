@@ -308,6 +308,26 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0004_resources',
+    async up(db) {
+      // Registered resources; the agent's token is stored only as a SHA-256 of its secret.
+      await db.schema
+        .createTable('resources')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('owner_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('executor', 'varchar(16)', (c) => c.notNull())
+        .addColumn('config', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('resources_owner_idx').ifNotExists().on('resources').column('owner_id').execute();
+    },
+  },
 ];
 
 /** Wraps the site migrations for Kysely's `Migrator`, binding the dialect. */

@@ -26,6 +26,7 @@ export interface Database {
   jobs: JobsTable;
   job_events: JobEventsTable;
   counters: CountersTable;
+  resources: ResourcesTable;
 }
 
 /** Epoch milliseconds, stored as bigint. */
@@ -299,3 +300,21 @@ export interface CountersTable {
 
 /** A row value type helper: what a `SELECT *` of a table gives. */
 export type Row<T> = { [K in keyof T]: T[K] extends ColumnType<infer S, unknown, unknown> ? S : T[K] };
+
+/** One registered resource (see `resources/resource-store.ts`). */
+export interface ResourcesTable {
+  /** The resource's name (MiG's unique resource name): `[a-z0-9][a-z0-9.-]{0,62}`. */
+  id: string;
+  owner_id: string;
+  /** `active` (given work) or `paused`. */
+  status: string;
+  /** `local` or `slurm`. */
+  executor: string;
+  /** The MiG resource keywords as JSON. */
+  config: string;
+  /** SHA-256 (hex) of the agent token's secret. */
+  token_hash: string;
+  created_at: Millis;
+  updated_at: Millis;
+  last_seen_at: Millis | null;
+}

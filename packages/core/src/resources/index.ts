@@ -31,3 +31,5 @@ export { formatResourceConfig } from './format-resource-config.js';
 export type { ResourceConfigJson } from './resource-config-json.js';
 export { resourceConfigFromJson, resourceConfigToJson } from './resource-config-json.js';
 export { checkProvidedRuntimeEnvironments } from './check-provided-runtime-environments.js';
+export type { AddResourceInput, ResourceExecutorKind, ResourceRecord, ResourceStatus, ResourceStore } from './resource-store.js';
+export { createResourceStore, defaultResourceConfig } from './resource-store.js';

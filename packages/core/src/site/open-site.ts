@@ -22,6 +22,8 @@ import {
 import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
 import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
 import { createLogNotifier, createSmtpNotifier, type Notifier } from '../notify/index.js';
+import { createJobStore, defaultJobServerId, type JobStore } from '../jobs/index.js';
+import { createResourceStore, type ResourceStore } from '../resources/index.js';
 import { createSiteLogger, type SiteLogger } from './site-logger.js';
 import { sitePaths, type SitePaths } from './site-paths.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
@@ -64,6 +66,10 @@ export interface Site {
   readonly files: ViewProvider;
   /** Tells people things: SMTP when `[notify] smtp_url` is set, else lines in `paths.mailLog`. */
   readonly notifier: Notifier;
+  /** Grid job records (the database is the truth); the engine in `@migrid/scheduler` drives them. */
+  readonly jobs: JobStore;
+  /** Registered resources and their agent tokens. */
+  readonly resources: ResourceStore;
   /** Periodic maintenance: prunes the defender's old records, reports accounts past expiry, sweeps half-built homes. */
   housekeeping(): Promise<HousekeepingReport>;
   /** Closes the database and logs. Safe to call twice. */
@@ -141,6 +147,8 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     policy: { passwordPolicy: config.accounts.password_policy, legacyPolicy: config.accounts.password_legacy_policy },
     now,
   });
+  const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries } });
+  const resources = createResourceStore(db, { now });
   const files = createHomeViewProvider({
     homeDirOf: (userId) => users.homeDir(userId),
     hiddenNames: config.files.hidden_names,
@@ -174,6 +182,8 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     audit,
     auth,
     files,
+    jobs,
+    resources,
     notifier,
     async housekeeping() {
       const pruned = await defender.prune();
