@@ -6,8 +6,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { FileInfo } from '@migrid/core';
-import { checkIfHeader, checkLocks, type IfState, type ProtectedTarget } from './dav-lock-guard.js';
+import { isMigError, type FileHandleLike, type FileInfo } from '@migrid/core';
+import { handleRangeStream, readWhole, WHOLE_BODY_BYTES } from './dav-handle-stream.js';
+import { checkIfHeader, checkLocks, needsLockCheck, type IfState, type ProtectedTarget } from './dav-lock-guard.js';
 import { contentTypeOf } from './dav-live-properties.js';
 import { destinationPathOf, hrefOf, joinPath, parentOf } from './dav-request-path.js';
 import { continueIfExpected, etagOf, hasBody, headerOf, sendEmpty, statOrUndefined, type DavRequest } from './dav-request.js';
@@ -52,17 +53,65 @@ function listingHtml(path: string, entries: readonly FileInfo[]): string {
   return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1><ul>\n${rows}\n</ul></body></html>\n`;
 }
 
-/** GET and HEAD. */
+/**
+ * GET and HEAD. A file is opened once and everything (headers, body) comes from that open file:
+ * that is one path resolution instead of two and cannot mix two versions of a file that is
+ * replaced meanwhile. Anything that does not open as a file (a folder, a special file, a missing
+ * or unreadable path) takes the `stat` route, which gives the listing or the precise error.
+ */
 export async function handleGet(r: DavRequest, head: boolean): Promise<void> {
-  const info = await r.view.stat(r.path);
-  const { req, res } = r;
-  if (info.type === 'directory') {
-    const body = Buffer.from(listingHtml(r.path, await r.view.list(r.path)), 'utf8');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'Content-Security-Policy': "default-src 'none'" });
-    res.end(head ? undefined : body);
+  let handle: FileHandleLike;
+  try {
+    handle = await r.view.open(r.path, 'r');
+  } catch {
+    await getByStat(r, head);
     return;
   }
-  if (info.type !== 'file') throw new DavStatusError(403, 'Only files and folders can be read.');
+  let owned = true;
+  try {
+    const info = await handle.stat();
+    const answer = fileAnswer(r, info);
+    if (answer.kind === 'empty') {
+      // A 304 carries no Content-Length of its own (it would describe the 200 answer).
+      if (answer.status === 416) sendEmpty(r.res, 416, answer.headers);
+      else {
+        r.res.writeHead(304, answer.headers);
+        r.res.end();
+      }
+      return;
+    }
+    const { start, length } = answer;
+    if (head || length === 0) {
+      r.res.writeHead(answer.status, answer.headers);
+      r.res.end();
+      return;
+    }
+    if (length <= WHOLE_BODY_BYTES) {
+      const body = await readWhole(handle, start, length);
+      if (body.length < length) throw new Error('The file shrank while it was read.');
+      owned = false;
+      await handle.close();
+      r.res.writeHead(answer.status, answer.headers);
+      r.res.end(body);
+      return;
+    }
+    owned = false;
+    const stream = handleRangeStream(handle, start, length);
+    r.res.writeHead(answer.status, answer.headers);
+    await pipeline(stream, r.res);
+  } finally {
+    if (owned) await handle.close().catch(() => undefined);
+  }
+}
+
+/** What to answer for a file: headers and, for 200/206, the byte range to send. */
+type FileAnswer =
+  | { kind: 'body'; status: 200 | 206; headers: Record<string, string>; start: number; length: number }
+  | { kind: 'empty'; status: 304 | 416; headers: Record<string, string> };
+
+/** Conditional (`If-None-Match`) and range (`Range`, `If-Range`) handling for a file. */
+function fileAnswer(r: DavRequest, info: FileInfo): FileAnswer {
+  const { req } = r;
   const etag = etagOf(info);
   const headers: Record<string, string> = {
     ETag: etag,
@@ -73,32 +122,38 @@ export async function handleGet(r: DavRequest, head: boolean): Promise<void> {
   };
   const inm = req.headers['if-none-match'];
   if (inm !== undefined && (inm.trim() === '*' || inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
-    res.writeHead(304, headers);
-    res.end();
-    return;
+    return { kind: 'empty', status: 304, headers };
   }
   let range: { start: number; end: number } | null | undefined;
   const rangeHeader = req.headers.range;
   const ifRange = req.headers['if-range'];
   if (rangeHeader !== undefined && (ifRange === undefined || ifRange === etag || ifRange === headers['Last-Modified'])) range = parseRange(rangeHeader, info.size);
-  if (range === null) {
-    sendEmpty(res, 416, { 'Content-Range': `bytes */${info.size}` });
-    return;
-  }
+  if (range === null) return { kind: 'empty', status: 416, headers: { 'Content-Range': `bytes */${info.size}` } };
   if (range === undefined) {
     headers['Content-Length'] = String(info.size);
-  } else {
-    headers['Content-Length'] = String(range.end - range.start + 1);
-    headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+    return { kind: 'body', status: 200, headers, start: 0, length: info.size };
   }
-  if (head) {
-    res.writeHead(range === undefined ? 200 : 206, headers);
-    res.end();
+  headers['Content-Length'] = String(range.end - range.start + 1);
+  headers['Content-Range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+  return { kind: 'body', status: 206, headers, start: range.start, length: range.end - range.start + 1 };
+}
+
+/** GET and HEAD of what did not open as a file: a folder's listing, or the error `stat` gives. */
+async function getByStat(r: DavRequest, head: boolean): Promise<void> {
+  const info = await r.view.stat(r.path);
+  const { res } = r;
+  if (info.type === 'directory') {
+    const body = Buffer.from(listingHtml(r.path, await r.view.list(r.path)), 'utf8');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': String(body.length), 'Content-Security-Policy': "default-src 'none'" });
+    res.end(head ? undefined : body);
     return;
   }
-  const stream = await r.view.createReadStream(r.path, range ?? (info.size === 0 ? undefined : { start: 0, end: info.size - 1 }));
-  res.writeHead(range === undefined ? 200 : 206, headers);
-  await pipeline(stream, res);
+  if (info.type !== 'file') throw new DavStatusError(403, 'Only files and folders can be read.');
+  // A file that stat can see but that did not open: open it again for the precise error.
+  await r.view.open(r.path, 'r').then(async (h) => {
+    await h.close();
+    throw new DavStatusError(503, 'The file changed while it was opened; try again.', { headers: { 'Retry-After': '1' } });
+  });
 }
 
 /** Refuses when the parent of `path` is not an existing folder (`409 Conflict`). */
@@ -160,11 +215,22 @@ export async function handlePut(r: DavRequest): Promise<void> {
   if (r.req.headers['content-range'] !== undefined) throw new DavStatusError(400, 'Partial PUT (Content-Range) is not supported; send the whole file.');
   const existing = await statOrUndefined(r.view, r.path);
   if (existing?.type === 'directory') throw new DavStatusError(405, 'A folder cannot be replaced by a file.', { headers: { Allow: ALLOWED_METHODS } });
-  if (existing === undefined) await requireParentFolder(r, r.path);
-  const key = await resourceKeyOf(r.view, r.path);
-  const ifState = await checkIfHeader(r);
-  await checkLocks(r, ifState, existing === undefined ? await membershipTargets(r, r.path, key, false) : [{ key, deep: false }]);
-  const out = await r.view.createWriteStream(r.path, { overwrite: true });
+  let out: Writable;
+  if (await needsLockCheck(r)) {
+    if (existing === undefined) await requireParentFolder(r, r.path);
+    const key = await resourceKeyOf(r.view, r.path);
+    const ifState = await checkIfHeader(r);
+    await checkLocks(r, ifState, existing === undefined ? await membershipTargets(r, r.path, key, false) : [{ key, deep: false }]);
+    out = await r.view.createWriteStream(r.path, { overwrite: true });
+  } else {
+    // No lock to honour and no condition to test: the upload's own resolution checks the parent.
+    try {
+      out = await r.view.createWriteStream(r.path, { overwrite: true });
+    } catch (err) {
+      if (existing === undefined && isMigError(err) && err.code === 'MIG_E_PATH_NOT_FOUND') throw new DavStatusError(409, 'The parent folder does not exist.');
+      throw err;
+    }
+  }
   continueIfExpected(r.req, r.res);
   await receive(r.req, out);
   sendEmpty(r.res, existing === undefined ? 201 : 204);

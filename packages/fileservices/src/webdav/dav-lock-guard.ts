@@ -25,6 +25,21 @@ export interface IfState {
   readonly tokens: ReadonlySet<string>;
 }
 
+/** Above this many roots in a view, {@link needsLockCheck} asks about all locks rather than list the roots. */
+const MAX_SCOPED_ROOTS = 64;
+
+/**
+ * Whether a change request needs the lock machinery at all: it does when it carries an `If:`
+ * header, or when some live lock exists on a resource of the user's view (keys start with a root
+ * id, or `view` for its virtual folders). When neither holds, no lock can refuse the change and
+ * no condition can fail, so the caller may skip computing resource keys and querying locks.
+ */
+export async function needsLockCheck(r: DavRequest): Promise<boolean> {
+  if (r.req.headers.if !== undefined) return true;
+  const roots = r.view.roots;
+  return r.locks.anyLive(roots.length > MAX_SCOPED_ROOTS ? undefined : ['view', ...roots.map((root) => root.id)]);
+}
+
 /** Whether `lock` applies to `key`. */
 export function lockCovers(lock: DavLock, key: string): boolean {
   return lock.resource === key || (lock.depth === 'infinity' && key.startsWith(descendantPrefix(lock.resource)));

@@ -61,6 +61,21 @@ export class DavLockStore {
     return rows.map(toLock).filter((l) => l.resource === resource || l.depth === 'infinity');
   }
 
+  /**
+   * Whether any live lock exists on a resource whose key starts with one of `rootIds` (followed by
+   * `:`), or anywhere when `rootIds` is `undefined`. One cheap query that lets a request which
+   * submits no lock tokens skip the lock checks entirely. Asked of the database every time, so
+   * locks taken by another process of the site count at once.
+   */
+  async anyLive(rootIds?: readonly string[]): Promise<boolean> {
+    let q = this.db.selectFrom('dav_locks').select('token').where('expires_at', '>', this.now());
+    if (rootIds !== undefined) {
+      // LIKE may ignore case (SQLite): a false match only costs the full check.
+      q = q.where((eb) => eb.or(rootIds.map((id) => sql<boolean>`${sql.ref('resource')} like ${`${escapeLike(id)}:%`} escape '\\'`)));
+    }
+    return (await q.limit(1).executeTakeFirst()) !== undefined;
+  }
+
   /** Locks on resources strictly below `resource`. */
   async below(resource: string): Promise<DavLock[]> {
     const prefix = descendantPrefix(resource);

@@ -122,6 +122,8 @@ export class WebdavServer {
   private readonly locks: DavLockStore;
   private readonly props: DavPropertyStore;
   private readonly logins = new WeakMap<Socket, ConnectionLogin>();
+  /** Logins being checked, by `Authorization` header: the same credentials wait for each other. */
+  private readonly pendingLogins = new Map<string, Promise<unknown>>();
   private readonly sockets = new Set<Socket>();
   private readonly maxXmlBytes: number;
   private readonly lockTimeouts: { readonly defaultSeconds: number; readonly maxSeconds: number };
@@ -254,7 +256,7 @@ export class WebdavServer {
     }
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     try {
-      const { userId } = await this.context.auth.authenticatePassword({ login: decoded.slice(0, colon), password: decoded.slice(colon + 1), address, protocol: this.protocol });
+      const { userId } = await this.checkPassword(authorization, { login: decoded.slice(0, colon), password: decoded.slice(colon + 1), address, protocol: this.protocol });
       const view = known?.userId === userId ? known.view : await this.context.files.viewFor({ kind: 'user', userId });
       const release = known?.userId === userId ? known.release : this.limiter.acquire(userId);
       if (known !== undefined && known.userId !== userId) known.release();
@@ -275,6 +277,24 @@ export class WebdavServer {
         return undefined;
       }
       throw err;
+    }
+  }
+
+  /**
+   * Asks the authenticator, one check at a time per `Authorization` header: a client that opens
+   * several connections at once sends the same credentials on each, and only the first should pay
+   * the slow password hash; the others then hit the authenticator's verified-password cache. Each
+   * connection still makes its own login (defender, account status and audit as usual).
+   */
+  private async checkPassword(authorization: string, attempt: { login: string; password: string; address: string; protocol: string }): Promise<{ userId: string }> {
+    const before = this.pendingLogins.get(authorization);
+    if (before !== undefined) await before.catch(() => undefined);
+    const mine = this.context.auth.authenticatePassword(attempt);
+    this.pendingLogins.set(authorization, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.pendingLogins.get(authorization) === mine) this.pendingLogins.delete(authorization);
     }
   }
 
