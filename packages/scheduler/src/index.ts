@@ -36,3 +36,9 @@ export { JobQueueIndex } from './scheduling/job-queue-index.js';
 export * from './executors/index.js';
 export type { JobScriptInput } from './job-script/generate-job-script.js';
 export { generateJobScript, shellQuote } from './job-script/generate-job-script.js';
+// The grid engine (grid_script).
+export type { GridEngineOptions } from './engine/grid-engine.js';
+export { GridEngine } from './engine/grid-engine.js';
+// The resource agent (mig-resource).
+export type { AgentUnit, ResourceAgentOptions } from './agent/resource-agent.js';
+export { ResourceAgent, SiteRequestError } from './agent/resource-agent.js';

@@ -37,3 +37,4 @@ export type { NotifyTarget, SkippedNotifyEntry, JobNotifyOutcome, JobNotifyLogge
 export {
   IM_NOTIFY_PROTOCOLS, EMAIL_NOTIFY_KEYWORDS, MAX_NOTIFY_RECIPIENTS, isSimpleEmail, parseNotifyEntry, resolveNotifyRecipients, notifyJobEnded,
 } from './job-notify.js';
+export type { AssignedJob, GridDispatcher, JobSession, UnitCapacity, WorkAnswer, WorkRequest } from './grid-dispatcher.js';

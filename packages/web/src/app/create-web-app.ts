@@ -10,7 +10,7 @@ import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Site } from '@migrid/core';
+import type { GridDispatcher, Site } from '@migrid/core';
 import { registerAuthentication } from '../plugins/authentication.js';
 import { registerCsrf } from '../plugins/csrf.js';
 import { registerErrors } from '../plugins/errors.js';
@@ -43,6 +43,8 @@ export interface WebAppOptions {
   readonly now?: () => number;
   /** Most bytes of a JSON or form body (default 1 MiB); uploads stream and are not bound by this. */
   readonly bodyLimit?: number;
+  /** The grid engine (`GridEngine` from `@migrid/scheduler`, or your own): serves resources' agents and job sessions. */
+  readonly grid?: GridDispatcher;
 }
 
 /** The public base URL of a site from its config (`[web] base_url`). */
@@ -85,6 +87,7 @@ export async function createWebApp(options: WebAppOptions): Promise<FastifyInsta
     layout: { title: site.config.site.title },
     now,
     baseUrl: (options.baseUrl ?? defaultBaseUrl(site)).replace(/\/+$/, ''),
+    grid: options.grid,
   };
 
   await registerSecurityHeaders(app);
@@ -104,6 +107,7 @@ export async function createWebApp(options: WebAppOptions): Promise<FastifyInsta
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'An API token made in Settings → API tokens (mig_<id>_<secret>).' },
           session: { type: 'apiKey', in: 'cookie', name: '__Host-mig_session' },
+          resourceToken: { type: 'http', scheme: 'bearer', description: "A resource's agent token (migres_<name>_<secret>), printed once by `mig resource add`." },
         },
       },
       security: [{ bearer: [] }, { session: [] }],

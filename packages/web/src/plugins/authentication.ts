@@ -21,6 +21,10 @@ export interface RequestAuth {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `true` for routes that authenticate the request themselves (resource tokens, job session ids). */
+    selfAuthenticated?: boolean;
+  }
   interface FastifyRequest {
     /** The authenticated caller, or undefined for anonymous requests. */
     auth: RequestAuth | undefined;
@@ -37,6 +41,8 @@ export function registerAuthentication(app: FastifyInstance, site: Site, now: ()
   app.decorateRequest('auth', undefined);
   app.addHook('onRequest', async (request) => {
     request.auth = undefined;
+    // Resource agents and job sessions carry their own credentials (see the agent routes).
+    if (request.routeOptions.config.selfAuthenticated === true) return;
     if (usesBearerToken(request)) {
       const token = (request.headers.authorization ?? '').replace(/^Bearer\s+/i, '').trim();
       const result = await site.auth.authenticateToken({ token, address: request.ip, protocol: 'https' });

@@ -10,6 +10,9 @@ import { registerAccountsRoutes } from './account-routes.js';
 import { registerOidcRoutes } from './oidc-sign-in.js';
 import { registerCertificateRoutes } from './certificate-sign-in.js';
 import { registerFilesRoutes } from './files-routes.js';
+import { registerJobsApiRoutes } from './jobs-api.js';
+import { registerAgentApiRoutes } from './agent-api.js';
+import { registerJobSessionFileRoutes } from './job-session-files.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -18,4 +21,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerOidcRoutes(app, ctx);
   registerCertificateRoutes(app, ctx);
   await registerFilesRoutes(app, ctx);
+  registerJobsApiRoutes(app, ctx);
+  registerAgentApiRoutes(app, ctx);
+  await registerJobSessionFileRoutes(app, ctx);
 }

@@ -1,0 +1,71 @@
+/**
+ * The seam between the grid engine (`@migrid/scheduler`, the only writer of scheduling decisions)
+ * and the servers that talk to users and resources (`@migrid/web`): resources ask for work and
+ * report through it, job sessions are opened through it, and submissions and user actions are
+ * announced to it. The web app takes any implementation, so a custom engine plugs in here.
+ * @packageDocumentation
+ */
+import type { FileView } from '../fs/index.js';
+import type { ResourceRecord } from '../resources/resource-store.js';
+import type { JobRecord } from './job-record.js';
+
+/** What one execution unit can take now. */
+export interface UnitCapacity {
+  readonly cpuTimeSeconds: number;
+  readonly nodeCount: number;
+  readonly cpuCount: number;
+  readonly memoryMb: number;
+  readonly diskGb: number;
+}
+
+/** A unit asking for work (`POST /api/v1/agent/work`). */
+export interface WorkRequest {
+  readonly resource: ResourceRecord;
+  readonly unit: string;
+  readonly capacity: UnitCapacity;
+  /** The jobs the unit still runs. */
+  readonly running: readonly string[];
+}
+
+/** A job handed to a unit. */
+export interface AssignedJob {
+  readonly id: string;
+  readonly name: string;
+  /** The job's session id: its only credential, shown once. */
+  readonly sessionId: string;
+  /** The job script (POSIX sh + curl). */
+  readonly script: string;
+  readonly limits: { readonly cpuTimeSeconds: number; readonly wallTimeSeconds: number; readonly memoryMb: number; readonly cpus: number; readonly nodes: number };
+}
+
+/** The answer to a work request or heartbeat. */
+export interface WorkAnswer {
+  /** The job to run, or `null` when there is none for this unit now. */
+  readonly job: AssignedJob | null;
+  /** When an idle unit should ask again. */
+  readonly retryAfterSeconds: number;
+  /** Jobs the unit runs that it must stop (cancelled, frozen, timed out or running elsewhere). */
+  readonly cancel: readonly string[];
+}
+
+/** An open job session: the job and the owner's files as the session sees them. */
+export interface JobSession {
+  readonly job: JobRecord;
+  readonly view: FileView;
+}
+
+/** The grid engine as the servers see it. */
+export interface GridDispatcher {
+  /** A unit asks for one job. */
+  requestWork(request: WorkRequest): Promise<WorkAnswer>;
+  /** A unit reports what it runs; the answer lists jobs to stop. */
+  heartbeat(request: Omit<WorkRequest, 'capacity'>): Promise<WorkAnswer>;
+  /** A unit reports that a job ended without its `.status` upload (crash, timeout, lost). */
+  reportFailure(input: { readonly resource: ResourceRecord; readonly jobId: string; readonly sessionId: string; readonly reason: string }): Promise<JobRecord>;
+  /** The job a live session id belongs to, with the owner's view; `undefined` for any other id. */
+  openSession(sessionId: string): Promise<JobSession | undefined>;
+  /** The session's `.status` file arrived: the job is finished (VERIFYFILES, NOTIFY). */
+  completeSession(sessionId: string): Promise<JobRecord>;
+  /** A job was submitted, or changed by its owner or an admin (a hint; the engine also polls). */
+  jobChanged(job: JobRecord): void;
+}
