@@ -104,6 +104,7 @@ describe('mig start', () => {
     const ports = await initOnFreePorts();
     const running = await startUntil(MIG_ENTRY, ['start'], 'Ready.');
     try {
+      expect(running.out()).toContain('grid_script');
       expect(running.out()).toContain(`grid_web      https://127.0.0.1:${ports.web}/`);
       const health = JSON.parse(await curl(`https://localhost:${ports.web}/healthz`)) as { status: string };
       expect(health.status).toBe('ok');

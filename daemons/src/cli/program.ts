@@ -7,6 +7,7 @@ import { registerCheckconfCommand } from './commands/checkconf.js';
 import { registerCreateuserCommand } from './commands/createuser.js';
 import { registerUserCommands } from './commands/user.js';
 import { registerCertCommands } from './commands/cert.js';
+import { registerResourceCommands } from './commands/resource.js';
 
 /** Builds the `mig` command tree. */
 export function buildProgram(io: CliIo): Command {
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo): Command {
   registerCreateuserCommand(program, io);
   registerUserCommands(program, io);
   registerCertCommands(program, io);
+  registerResourceCommands(program, io);
   return program;
 }
 

@@ -1,0 +1,133 @@
+/**
+ * The jobs contract from the outside, as an admin, a resource owner and a researcher meet it:
+ * `mig resource add` prints the agent token alone on its last line; `mig start` runs grid_script;
+ * `mig-resource run --site URL --token TOKEN --ca FILE` pulls and runs a job submitted through the
+ * API; the job ends FINISHED with its stdout in `job_output/<id>/`.
+ */
+import { request } from 'node:https';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'smol-toml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort, freePortRange } from '../../test/support/free-port.js';
+import { MIG_ENTRY, REPO_ROOT, runMig, spawnTs } from '../../test/support/run-mig.js';
+
+const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
+const PASSWORD = 'Correct-Horse-7';
+const EMAIL = 'jobs-owner@example.org';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mig-jobs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function https(port: number, ca: Buffer, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (text !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    const req = request({ host: '127.0.0.1', servername: 'localhost', port, path, method, ca, headers }, (res) => {
+      let out = '';
+      res.on('data', (d: Buffer) => (out += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(out === '' ? '{}' : out) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+/** Starts a process and waits until its output contains `ready` (bounded). */
+async function startUntil(entry: string, args: string[], ready: string, env?: NodeJS.ProcessEnv): Promise<{ out: () => string; stop: () => Promise<number | null> }> {
+  const child = spawnTs(entry, args, { cwd: dir, ...(env === undefined ? {} : { env }) });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
+    const collect = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
+  });
+  return {
+    out: () => out,
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+describe('jobs through mig, mig-resource and the API', () => {
+  it('registers a resource, runs its agent and finishes a submitted job', async () => {
+    expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
+    const path = join(dir, 'mig.toml');
+    const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    const web = await freePort();
+    for (const section of ['sftp', 'ftps', 'webdavs']) tree[section] = { ...(tree[section] ?? {}), enabled: false };
+    tree.web = { ...tree.web, port: web };
+    const passive = await freePortRange(4);
+    tree.ftps = { ...tree.ftps, passive_ports: `${passive.first}-${passive.last}` };
+    await writeFile(path, stringify(tree));
+    const created = await runMig(['createuser', '--full-name', 'Jo Bs', '--organization', 'NBI', '--country', 'DK', '--email', EMAIL, '--password-stdin'], { cwd: dir, stdin: `${PASSWORD}\n` });
+    expect(created.code, created.stderr).toBe(0);
+
+    const added = await runMig(['resource', 'add', '--name', 'cli-res', '--owner', EMAIL, '--units', '1'], { cwd: dir });
+    expect(added.code, added.stderr).toBe(0);
+    const token = added.stdout.trim().split('\n').at(-1) ?? '';
+    expect(token).toMatch(/^migres_cli-res_[A-Za-z0-9_-]{43}$/);
+    const bad = await runMig(['resource', 'add', '--name', 'cli-res', '--owner', EMAIL], { cwd: dir });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('exists already');
+
+    const site = await startUntil(MIG_ENTRY, ['start'], 'Ready.');
+    try {
+      expect(site.out()).toContain('grid_script');
+      const caFile = join(dir, 'state', 'certs', 'ca.pem');
+      const ca = await readFile(caFile);
+      const agent = await startUntil(AGENT_ENTRY, ['run', '--site', `https://localhost:${web}`, '--ca', caFile, '--work-dir', join(dir, 'agent-work')], 'asking', { ...process.env, MIG_RESOURCE_TOKEN: token });
+      try {
+        const login = await https(web, ca, 'POST', '/api/v1/auth/token', { username: EMAIL, password: PASSWORD, name: 'test', scopes: ['jobs:write', 'files:read'] });
+        expect(login.status).toBe(201);
+        const apiToken = String(login.json.token);
+        const submitted = await https(web, ca, 'POST', '/api/v1/jobs', { mrsl: '::EXECUTE::\necho "hello from +JOBID+"\n' }, apiToken);
+        expect(submitted.status).toBe(201);
+        const id = String(submitted.json.id);
+        let status = '';
+        for (let i = 0; i < 300 && status !== 'FINISHED' && status !== 'FAILED'; i++) {
+          status = String((await https(web, ca, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}`, undefined, apiToken)).json.status);
+          if (status !== 'FINISHED') await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(status, agent.out()).toBe('FINISHED');
+        const stdout = await new Promise<string>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', servername: 'localhost', port: web, ca, path: `/api/v1/files/content?path=${encodeURIComponent(`/job_output/${id}/${id}.stdout`)}`, headers: { authorization: `Bearer ${apiToken}` } }, (res) => {
+            let out = '';
+            res.on('data', (d: Buffer) => (out += d.toString()));
+            res.on('end', () => resolve(out));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        expect(stdout).toBe(`hello from ${id}\n`);
+      } finally {
+        expect(await agent.stop()).toBe(0);
+      }
+    } finally {
+      expect(await site.stop()).toBe(0);
+    }
+    const listed = await runMig(['resource', 'list', '--json'], { cwd: dir });
+    const resources = JSON.parse(listed.stdout) as { id: string; lastSeenAt: number | null }[];
+    expect(resources[0]?.id).toBe('cli-res');
+    expect(resources[0]?.lastSeenAt).not.toBeNull();
+  }, 180_000);
+});
