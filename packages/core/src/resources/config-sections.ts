@@ -11,6 +11,8 @@
  * Nothing here judges keywords; each format's builder does.
  * @packageDocumentation
  */
+import { escapeValueLine, unescapeValueLine } from '../mrsl/read-mrsl-sections.js';
+import { checkHostileCharacters as checkHostile, pythonStrip } from '../mrsl/value-checks.js';
 
 /** One value line, already unescaped and trimmed, with where it came from. */
 export interface ConfigValue {
@@ -64,80 +66,25 @@ export interface SectionReadResult {
   readonly tooLarge?: ConfigProblem;
 }
 
-const COMMENT = '#';
-const ESCAPE = '\\';
+// The line rules are mRSL's (the same MiG parser reads both formats): one implementation.
 
 /**
  * Removes a comment and resolves escapes in one value line (MiG `handle_escapes`): `\#` → `#`,
  * `\\` → `\`, any other backslash is kept with the character after it, a lone trailing one is dropped.
  */
-export function unescapeConfigLine(line: string): string {
-  let out = '';
-  let escaping = false;
-  for (const char of line) {
-    if (char === ESCAPE) {
-      if (escaping) out += ESCAPE;
-      escaping = !escaping;
-      continue;
-    }
-    if (escaping) {
-      out += char === COMMENT ? char : ESCAPE + char;
-      escaping = false;
-    } else if (char === COMMENT) {
-      return out;
-    } else {
-      out += char;
-    }
-  }
-  return out;
-}
+export const unescapeConfigLine: (line: string) => string = unescapeValueLine;
 
 /** Escapes a value so that {@link unescapeConfigLine} gives it back (`\` → `\\`, `#` → `\#`). */
-export function escapeConfigLine(value: string): string {
-  let out = '';
-  for (const char of value) {
-    if (char === ESCAPE) out += ESCAPE + ESCAPE;
-    else if (char === COMMENT) out += ESCAPE + COMMENT;
-    else out += char;
-  }
-  return out;
-}
-
-/**
- * Python's `str.strip()` whitespace, which is what MiG trims from every line. All of them are
- * single UTF-16 code units.
- */
-const PY_SPACE = new Set(
-  '\t\n\u000b\u000c\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006' +
-    '\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000',
-);
+export const escapeConfigLine: (value: string) => string = escapeValueLine;
 
 /** Removes leading and trailing whitespace exactly as Python's `str.strip()` does. */
-export function stripLikePython(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && PY_SPACE.has(value.charAt(start))) start += 1;
-  while (end > start && PY_SPACE.has(value.charAt(end - 1))) end -= 1;
-  return start === 0 && end === value.length ? value : value.slice(start, end);
-}
-
-// C0 and C1 controls except tab, DEL, the Unicode line and paragraph separators, lone surrogates.
-const HOSTILE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]|\p{Cs}/u;
+export const stripLikePython: (value: string) => string = pythonStrip;
 
 /**
  * The screen every line and value passes first: no NUL, no control characters (tab is allowed),
  * no Unicode line separators, no broken UTF-16. Returns the reason, never the character itself.
  */
-export function checkHostileCharacters(value: string): string | undefined {
-  const match = HOSTILE.exec(value);
-  if (match === null) return undefined;
-  const char = match[0];
-  if (char === '\u0000') return 'contains a NUL character, which is not allowed; remove it';
-  if (char === '\n' || char === '\r') return 'contains a line break; give each line as its own entry';
-  if (/\p{Cs}/u.test(char)) return 'contains an invalid Unicode sequence; save the text as UTF-8';
-  const cp = (char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-  return `contains the control character U+${cp}, which is not allowed; remove it`;
-}
+export const checkHostileCharacters: (value: string) => string | undefined = checkHostile;
 
 function trimColons(value: string): string {
   let start = 0;
