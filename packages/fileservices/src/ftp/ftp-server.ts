@@ -11,6 +11,7 @@ import type { FileServiceContext } from '../shared/file-service-context.js';
 import { createSessionLimiter, type SessionLimiter } from '../shared/session-limiter.js';
 import type { PassivePortRange } from './ftp-passive.js';
 import { FtpSession } from './ftp-session.js';
+import { closeServer, listenOn } from '../shared/listening-server.js';
 
 /** Options of {@link FtpsServer}. */
 export interface FtpsServerOptions {
@@ -98,16 +99,10 @@ export class FtpsServer {
   }
 
   /** Starts listening; resolves with the bound address (use port 0 for any free port). */
-  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.listening = true;
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const address = await listenOn(this.server, port, host);
+    this.listening = true;
+    return address;
   }
 
   /** The bound address, once listening. */
@@ -122,10 +117,11 @@ export class FtpsServer {
 
   /** Stops listening and ends every session (transfers are cut). */
   async close(): Promise<void> {
-    const closing = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    const wasListening = this.listening;
     this.listening = false;
-    for (const s of [...this.sessions]) s.close();
-    await closing;
+    await closeServer(this.server, wasListening, () => {
+      for (const s of [...this.sessions]) s.close();
+    });
   }
 
   private accept(socket: Socket): void {

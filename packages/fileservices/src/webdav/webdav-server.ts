@@ -20,6 +20,7 @@ import { DavPropertyStore } from './dav-property-store.js';
 import { viewPathOf } from './dav-request-path.js';
 import { sendStatusError, sendText, type DavRequest } from './dav-request.js';
 import { DavStatusError } from './dav-status-error.js';
+import { closeServer, listenOn } from '../shared/listening-server.js';
 
 /** Options of {@link WebdavServer}. */
 export interface WebdavServerOptions {
@@ -193,16 +194,10 @@ export class WebdavServer {
   }
 
   /** Starts listening; resolves with the bound address (use port 0 for any free port). */
-  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once('error', onError);
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError);
-        this.listening = true;
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+  async listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    const address = await listenOn(this.server, port, host);
+    this.listening = true;
+    return address;
   }
 
   /** The bound address, once listening. */
@@ -217,10 +212,11 @@ export class WebdavServer {
 
   /** Stops listening and ends every connection. */
   async close(): Promise<void> {
-    const closing = this.listening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
+    const wasListening = this.listening;
     this.listening = false;
-    for (const s of this.sockets) s.destroy();
-    await closing;
+    await closeServer(this.server, wasListening, () => {
+      for (const s of this.sockets) s.destroy();
+    });
   }
 
   private track(socket: Socket): void {
