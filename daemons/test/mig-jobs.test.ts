@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, freePortRange } from '../../test/support/free-port.js';
-import { MIG_ENTRY, REPO_ROOT, runMig, spawnTs } from '../../test/support/run-mig.js';
+import { MIG_ENTRY, REPO_ROOT, runMig, startUntil as startIn } from '../../test/support/run-mig.js';
 
 const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
 const PASSWORD = 'Correct-Horse-7';
@@ -41,32 +41,8 @@ function https(port: number, ca: Buffer, method: string, path: string, body?: un
   });
 }
 
-/** Starts a process and waits until its output contains `ready` (bounded). */
-async function startUntil(entry: string, args: string[], ready: string, env?: NodeJS.ProcessEnv): Promise<{ out: () => string; stop: () => Promise<number | null> }> {
-  const child = spawnTs(entry, args, { cwd: dir, ...(env === undefined ? {} : { env }) });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
-    const collect = (d: Buffer): void => {
-      out += d.toString();
-      if (out.includes(ready)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
-  });
-  return {
-    out: () => out,
-    async stop() {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
+
+const startUntil = (entry: string, args: string[], ready: string, env?: NodeJS.ProcessEnv) => startIn(entry, args, ready, { cwd: dir, ...(env === undefined ? {} : { env }) });
 
 describe('jobs through mig, mig-resource and the API', () => {
   it('registers a resource, runs its agent and finishes a submitted job', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, freePortRange } from '../../test/support/free-port.js';
-import { MIG_ENTRY, REPO_ROOT, runMig, runTs, spawnTs } from '../../test/support/run-mig.js';
+import { MIG_ENTRY, REPO_ROOT, runMig, runTs, startUntil as startIn } from '../../test/support/run-mig.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -33,32 +33,8 @@ async function initOnFreePorts(): Promise<Record<string, number>> {
   return ports;
 }
 
-/** Starts a process, waits until its output contains `ready`, returns it with the output so far. */
-async function startUntil(entry: string, args: string[], ready: string): Promise<{ out: () => string; stop: () => Promise<number | null> }> {
-  const child = spawnTs(entry, args, { cwd: dir });
-  let out = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
-    const collect = (d: Buffer): void => {
-      out += d.toString();
-      if (out.includes(ready)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', collect);
-    child.stderr?.on('data', collect);
-    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
-  });
-  return {
-    out: () => out,
-    async stop() {
-      child.kill('SIGINT');
-      return exited;
-    },
-  };
-}
+
+const startUntil = (entry: string, args: string[], ready: string) => startIn(entry, args, ready, { cwd: dir });
 
 /** `curl` over HTTPS trusting the site CA; returns the body. */
 async function curl(url: string): Promise<string> {

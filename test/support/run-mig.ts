@@ -49,3 +49,36 @@ export async function runTs(entry: string, args: readonly string[], options: { c
 export function runMig(args: readonly string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult> {
   return runTs(MIG_ENTRY, args, options);
 }
+
+/** A started long-running process: its output so far, and a stop (SIGINT) that resolves with its exit code. */
+export interface StartedProcess {
+  out(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts an entry point and waits (at most 60 s) until its output contains `ready`. */
+export async function startUntil(entry: string, args: readonly string[], ready: string, options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<StartedProcess> {
+  const child = spawnTs(entry, args, options);
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 60_000);
+    const collect = (d: Buffer): void => {
+      out += d.toString();
+      if (out.includes(ready)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    void exited.then(() => reject(new Error(`exited before ready: ${out}`)));
+  });
+  return {
+    out: () => out,
+    async stop() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
