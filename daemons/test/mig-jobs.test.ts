@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, freePortRange } from '../../test/support/free-port.js';
-import { MIG_ENTRY, REPO_ROOT, runMig, startUntil as startIn } from '../../test/support/run-mig.js';
+import { MIG_ENTRY, REPO_ROOT, runMig, runTs, startUntil as startIn } from '../../test/support/run-mig.js';
 
 const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
+const MIGUSER_ENTRY = join(REPO_ROOT, 'packages', 'client', 'src', 'miguser.ts');
 const PASSWORD = 'Correct-Horse-7';
 const EMAIL = 'jobs-owner@example.org';
 
@@ -73,28 +74,32 @@ describe('jobs through mig, mig-resource and the API', () => {
       const ca = await readFile(caFile);
       const agent = await startUntil(AGENT_ENTRY, ['run', '--site', `https://localhost:${web}`, '--ca', caFile, '--work-dir', join(dir, 'agent-work')], 'asking', { ...process.env, MIG_RESOURCE_TOKEN: token });
       try {
-        const login = await https(web, ca, 'POST', '/api/v1/auth/token', { username: EMAIL, password: PASSWORD, name: 'test', scopes: ['jobs:write', 'files:read'] });
-        expect(login.status).toBe(201);
-        const apiToken = String(login.json.token);
-        const submitted = await https(web, ca, 'POST', '/api/v1/jobs', { mrsl: '::EXECUTE::\necho "hello from +JOBID+"\n' }, apiToken);
-        expect(submitted.status).toBe(201);
-        const id = String(submitted.json.id);
+        // The researcher's side: miguser login, submit, status --json, output.
+        const conf = join(dir, 'miguser.conf');
+        const miguser = (args: string[], stdin?: string) => runTs(MIGUSER_ENTRY, args, { cwd: dir, env: { MIGUSER_CONF: conf }, ...(stdin === undefined ? {} : { stdin }) });
+        const login = await miguser(['login', `https://localhost:${web}`, '--username', EMAIL, '--ca', caFile], `${PASSWORD}\n`);
+        expect(login.code, login.stderr).toBe(0);
+        await writeFile(join(dir, 'hello.mRSL'), '::EXECUTE::\necho "hello from +JOBID+"\n');
+        const submitted = await miguser(['submit', 'hello.mRSL']);
+        expect(submitted.code, submitted.stderr).toBe(0);
+        const id = submitted.stdout.trim().split('\n').at(-1) ?? '';
+        expect(id).toMatch(/^\d+_\d+_\d+_\d+__\d+_\d+_\d+_/);
         let status = '';
-        for (let i = 0; i < 300 && status !== 'FINISHED' && status !== 'FAILED'; i++) {
-          status = String((await https(web, ca, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}`, undefined, apiToken)).json.status);
-          if (status !== 'FINISHED') await new Promise((r) => setTimeout(r, 200));
+        for (let i = 0; i < 150 && status !== 'FINISHED' && status !== 'FAILED'; i++) {
+          const shown = await miguser(['status', id, '--json']);
+          const job = JSON.parse(shown.stdout) as { id: string; status: string };
+          expect(job.id).toBe(id);
+          status = job.status;
+          if (status !== 'FINISHED') await new Promise((r) => setTimeout(r, 300));
         }
         expect(status, agent.out()).toBe('FINISHED');
-        const stdout = await new Promise<string>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', servername: 'localhost', port: web, ca, path: `/api/v1/files/content?path=${encodeURIComponent(`/job_output/${id}/${id}.stdout`)}`, headers: { authorization: `Bearer ${apiToken}` } }, (res) => {
-            let out = '';
-            res.on('data', (d: Buffer) => (out += d.toString()));
-            res.on('end', () => resolve(out));
-          });
-          req.on('error', reject);
-          req.end();
-        });
-        expect(stdout).toBe(`hello from ${id}\n`);
+        const output = await miguser(['output', id]);
+        expect(output.stdout).toBe(`hello from ${id}\n`);
+        // The API answers the same, with a token of its own.
+        const apiLogin = await https(web, ca, 'POST', '/api/v1/auth/token', { username: EMAIL, password: PASSWORD, name: 'test', scopes: ['jobs:read'] });
+        expect(apiLogin.status).toBe(201);
+        const viaApi = await https(web, ca, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}`, undefined, String(apiLogin.json.token));
+        expect(viaApi.json.status).toBe('FINISHED');
       } finally {
         expect(await agent.stop()).toBe(0);
       }

@@ -18,4 +18,4 @@ export {
 export { MigApiError, MigClientError, type MigClientErrorCode, type MigErrorDetails } from './errors.js';
 export type { CaCertificates } from './http-transport.js';
 export { normalizeRemotePath, joinRemotePath, remoteBaseName, remoteDirName } from './remote-path.js';
-export type { Account, ChecksumAlgorithm, ChecksumResult, EntryType, FileEntry, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
+export type { Account, ChecksumAlgorithm, ChecksumResult, EntryType, FileEntry, JobInfo, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';

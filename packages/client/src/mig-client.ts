@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { MigApiError, MigClientError } from './errors.js';
 import { HttpTransport, type CaCertificates, type RequestBody } from './http-transport.js';
 import { normalizeRemotePath } from './remote-path.js';
-import type { Account, ChecksumAlgorithm, ChecksumResult, FileEntry, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
+import type { Account, ChecksumAlgorithm, ChecksumResult, FileEntry, JobInfo, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
 import { fileChunkSource, streamChunkSource, type ChunkSource } from './upload-source.js';
 
 /** Options of {@link MigClient}. */
@@ -46,7 +46,7 @@ export interface LoginOptions {
 }
 
 /** Scopes a token from {@link MigClient.login} gets by default: files, and reading and managing the account (so `logout` can revoke it). */
-export const DEFAULT_TOKEN_SCOPES: readonly TokenScope[] = ['files:write', 'account:write'];
+export const DEFAULT_TOKEN_SCOPES: readonly TokenScope[] = ['files:write', 'jobs:write', 'account:write'];
 
 /** Progress of a transfer: bytes done so far of `total` (undefined when unknown). */
 export type ProgressListener = (done: number, total: number | undefined) => void;
@@ -340,6 +340,34 @@ export class MigClient {
   async revokeToken(tokenId: string): Promise<void> {
     const response = await this.#http.send('DELETE', `/api/v1/account/tokens/${encodeURIComponent(tokenId)}`);
     await response.body.dump();
+  }
+
+  /** Submits a job from its mRSL text; returns the job (its `id`, `status` `QUEUED`). */
+  async submitJob(mrsl: string): Promise<JobInfo> {
+    return this.#http.json<JobInfo>('POST', '/api/v1/jobs', { json: { mrsl } });
+  }
+
+  /** One of the account's jobs. */
+  async job(id: string): Promise<JobInfo> {
+    return this.#http.json<JobInfo>('GET', `/api/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  /** The account's jobs, newest first (`status`: MiG state names, comma-separated). */
+  async jobs(options: { status?: string; limit?: number } = {}): Promise<JobInfo[]> {
+    const query: Record<string, string> = {};
+    if (options.status !== undefined) query.status = options.status;
+    if (options.limit !== undefined) query.limit = String(options.limit);
+    return (await this.#http.json<{ jobs: JobInfo[] }>('GET', '/api/v1/jobs', { query })).jobs;
+  }
+
+  /** Cancels, freezes or thaws a job. */
+  async jobAction(id: string, action: 'cancel' | 'freeze' | 'thaw'): Promise<JobInfo> {
+    return this.#http.json<JobInfo>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/${action}`, { json: {} });
+  }
+
+  /** Submits a job again (a new job with the same description). */
+  async resubmitJob(id: string): Promise<JobInfo> {
+    return this.#http.json<JobInfo>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/resubmit`, { json: {} });
   }
 
   /** Closes the client's connections. */

@@ -86,3 +86,18 @@ export interface UploadState {
   readonly offset: number;
   readonly size: number;
 }
+
+/** A job as the site shows it (`GET /api/v1/jobs/{id}`). `status` is MiG's state name. */
+export interface JobInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly status: 'PARSE' | 'QUEUED' | 'EXECUTING' | 'FROZEN' | 'RETRY' | 'FINISHED' | 'CANCELED' | 'EXPIRED' | 'FAILED';
+  readonly retryCount?: number;
+  readonly resource?: string | null;
+  readonly receivedAt?: string | null;
+  readonly queuedAt?: string | null;
+  readonly executingAt?: string | null;
+  readonly finishedAt?: string | null;
+  readonly failureMessage?: string | null;
+  readonly verified?: string | null;
+}

@@ -12,7 +12,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { MigApiError, MigClientError } from '../errors.js';
 import { MigClient, tokenIdOf } from '../mig-client.js';
 import { joinRemotePath, normalizeRemotePath, remoteBaseName } from '../remote-path.js';
-import type { ChecksumAlgorithm, FileEntry } from '../types.js';
+import type { ChecksumAlgorithm, FileEntry, JobInfo } from '../types.js';
 import { configPathOf, readConfig, removeConfig, writeConfig, type MiguserConfig } from './config-file.js';
 import { formatBytes, formatEntry, formatListing } from './format.js';
 import { readPassword } from './password-input.js';
@@ -262,6 +262,70 @@ function addBrowse(program: Command, run: Runner): void {
   }
 }
 
+/** One line about a job for people. */
+function formatJob(job: JobInfo): string {
+  const extra = job.failureMessage ? `  ${job.failureMessage}` : '';
+  return `${job.id}  ${job.status}${job.name ? `  ${job.name}` : ''}${extra}\n`;
+}
+
+function addJobs(program: Command, run: Runner): void {
+  program
+    .command('submit')
+    .description('submit a job from an mRSL file; prints the job id')
+    .argument('<file>', 'local mRSL file')
+    .option('--json', 'print the job as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const info = await statLocal(resolve(run.io.cwd, file)).catch(() => undefined);
+      if (info === undefined || !info.isFile()) throw new MigClientError('MIG_E_USAGE', `${file} is not a readable file.`);
+      if (info.size > 1024 * 1024) throw new MigClientError('MIG_E_USAGE', `${file} is larger than 1 MiB; a job description is a short text.`);
+      const job = await (await run.client()).submitJob(await readFile(resolve(run.io.cwd, file), 'utf8'));
+      if (opts.json === true) run.json(job);
+      else run.out(`${job.id}\n`);
+    });
+
+  program
+    .command('status')
+    .description('the status of your jobs (all, newest first, or the ones named)')
+    .argument('[ids...]', 'job ids')
+    .option('--json', 'print JSON (an object for one id, else an array)')
+    .action(async (ids: string[], opts: { json?: boolean }) => {
+      const client = await run.client();
+      const jobs = ids.length === 0 ? await client.jobs({ limit: 100 }) : await Promise.all(ids.map((id) => client.job(id)));
+      if (opts.json === true) run.json(ids.length === 1 ? jobs[0] : jobs);
+      else run.out(jobs.map(formatJob).join(''));
+    });
+
+  for (const action of ['cancel', 'freeze', 'thaw'] as const) {
+    program
+      .command(action)
+      .description(`${action} jobs`)
+      .argument('<ids...>', 'job ids')
+      .action(async (ids: string[]) => {
+        const client = await run.client();
+        for (const id of ids) run.out(formatJob(await client.jobAction(id, action)));
+      });
+  }
+
+  program
+    .command('resubmit')
+    .description('submit jobs again (new jobs with the same description); prints the new ids')
+    .argument('<ids...>', 'job ids')
+    .action(async (ids: string[]) => {
+      const client = await run.client();
+      for (const id of ids) run.out(`${(await client.resubmitJob(id)).id}\n`);
+    });
+
+  program
+    .command('output')
+    .description("a job's output (stdout, or stderr / status) from job_output/<id>/")
+    .argument('<id>', 'job id')
+    .addOption(new Option('--stream <which>', 'which output').choices(['stdout', 'stderr', 'status', 'io-status']).default('stdout'))
+    .action(async (id: string, opts: { stream: string }) => {
+      const client = await run.client();
+      await pipeline(await client.download(`/job_output/${id}/${id}.${opts.stream}`), run.io.stdout, { end: false });
+    });
+}
+
 function addChanges(program: Command, run: Runner): void {
   program
     .command('mkdir')
@@ -452,6 +516,7 @@ export function createMiguserProgram(io: MiguserIo): { program: Command; close: 
   addBrowse(program, run);
   addChanges(program, run);
   addTransfers(program, run);
+  addJobs(program, run);
   const configure = (command: Command): void => {
     command.exitOverride();
     command.configureOutput({
