@@ -54,6 +54,10 @@ export function runMig(args: readonly string[], options: { cwd: string; stdin?: 
 export interface StartedProcess {
   out(): string;
   stop(): Promise<number | null>;
+  /** Kills it with SIGKILL (a crash); await {@link StartedProcess.exited} after. */
+  kill9(): void;
+  /** Resolves with the exit code (or `null` when killed by a signal). */
+  readonly exited: Promise<number | null>;
 }
 
 /** Starts an entry point and waits (at most 60 s) until its output contains `ready`. */
@@ -80,5 +84,7 @@ export async function startUntil(entry: string, args: readonly string[], ready: 
       child.kill('SIGINT');
       return exited;
     },
+    kill9: () => child.kill('SIGKILL'),
+    exited,
   };
 }
