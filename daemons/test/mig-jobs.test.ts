@@ -14,6 +14,8 @@ import { freePort, freePortRange } from '../../test/support/free-port.js';
 import { MIG_ENTRY, REPO_ROOT, runMig, runTs, startUntil as startIn } from '../../test/support/run-mig.js';
 
 const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
+const GRID_WEB_ENTRY = join(REPO_ROOT, 'daemons', 'src', 'bin', 'grid_web.ts');
+const GRID_SCRIPT_ENTRY = join(REPO_ROOT, 'daemons', 'src', 'bin', 'grid_script.ts');
 const MIGUSER_ENTRY = join(REPO_ROOT, 'packages', 'client', 'src', 'miguser.ts');
 const PASSWORD = 'Correct-Horse-7';
 const EMAIL = 'jobs-owner@example.org';
@@ -45,20 +47,25 @@ function https(port: number, ca: Buffer, method: string, path: string, body?: un
 
 const startUntil = (entry: string, args: string[], ready: string, env?: NodeJS.ProcessEnv) => startIn(entry, args, ready, { cwd: dir, ...(env === undefined ? {} : { env }) });
 
+/** `mig init` with only the web server and the grid engine, and one user; returns the web port. */
+async function initSite(): Promise<number> {
+  expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
+  const path = join(dir, 'mig.toml');
+  const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
+  const web = await freePort();
+  for (const section of ['sftp', 'ftps', 'webdavs']) tree[section] = { ...(tree[section] ?? {}), enabled: false };
+  tree.web = { ...tree.web, port: web };
+  const passive = await freePortRange(4);
+  tree.ftps = { ...tree.ftps, passive_ports: `${passive.first}-${passive.last}` };
+  await writeFile(path, stringify(tree));
+  const created = await runMig(['createuser', '--full-name', 'Jo Bs', '--organization', 'NBI', '--country', 'DK', '--email', EMAIL, '--password-stdin'], { cwd: dir, stdin: `${PASSWORD}\n` });
+  expect(created.code, created.stderr).toBe(0);
+  return web;
+}
+
 describe('jobs through mig, mig-resource and the API', () => {
   it('registers a resource, runs its agent and finishes a submitted job', async () => {
-    expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
-    const path = join(dir, 'mig.toml');
-    const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
-    const web = await freePort();
-    for (const section of ['sftp', 'ftps', 'webdavs']) tree[section] = { ...(tree[section] ?? {}), enabled: false };
-    tree.web = { ...tree.web, port: web };
-    const passive = await freePortRange(4);
-    tree.ftps = { ...tree.ftps, passive_ports: `${passive.first}-${passive.last}` };
-    await writeFile(path, stringify(tree));
-    const created = await runMig(['createuser', '--full-name', 'Jo Bs', '--organization', 'NBI', '--country', 'DK', '--email', EMAIL, '--password-stdin'], { cwd: dir, stdin: `${PASSWORD}\n` });
-    expect(created.code, created.stderr).toBe(0);
-
+    const web = await initSite();
     const added = await runMig(['resource', 'add', '--name', 'cli-res', '--owner', EMAIL, '--units', '1'], { cwd: dir });
     expect(added.code, added.stderr).toBe(0);
     const token = added.stdout.trim().split('\n').at(-1) ?? '';
@@ -110,5 +117,48 @@ describe('jobs through mig, mig-resource and the API', () => {
     const resources = JSON.parse(listed.stdout) as { id: string; lastSeenAt: number | null }[];
     expect(resources[0]?.id).toBe('cli-res');
     expect(resources[0]?.lastSeenAt).not.toBeNull();
+  }, 180_000);
+
+  it('runs grid_script and grid_web as separate processes: agents reach the engine through grid_web, and a second grid_script is refused', async () => {
+    const web = await initSite();
+    const added = await runMig(['resource', 'add', '--name', 'split-res', '--owner', EMAIL, '--units', '1'], { cwd: dir });
+    expect(added.code, added.stderr).toBe(0);
+    const token = added.stdout.trim().split('\n').at(-1) ?? '';
+    const caFile = join(dir, 'state', 'certs', 'ca.pem');
+    const ca = await readFile(caFile);
+    // grid_web first: until grid_script runs, agents are told the grid is unavailable (503), not refused.
+    const portal = await startUntil(GRID_WEB_ENTRY, [], 'grid_web listening');
+    try {
+      const early = await https(web, ca, 'POST', '/api/v1/agent/work', { unit: 'exe0', capacity: { cpuTimeSeconds: 60, nodeCount: 1, cpuCount: 1, memoryMb: 64, diskGb: 1 }, running: [] }, token);
+      expect(early.status).toBe(503);
+      expect(early.json.code).toBe('MIG_E_GRID_UNAVAILABLE');
+      const engine = await startUntil(GRID_SCRIPT_ENTRY, [], 'grid_script listening');
+      try {
+        expect(engine.out()).toContain('grid_script.sock');
+        const second = await runTs(GRID_SCRIPT_ENTRY, [], { cwd: dir, timeoutMs: 30_000 });
+        expect(second.code).not.toBe(0);
+        expect(second.stderr).toContain('MIG_E_ENGINE_RUNNING');
+        const agent = await startUntil(AGENT_ENTRY, ['run', '--site', `https://localhost:${web}`, '--ca', caFile, '--work-dir', join(dir, 'agent-work')], 'asking', { ...process.env, MIG_RESOURCE_TOKEN: token });
+        try {
+          const login = await https(web, ca, 'POST', '/api/v1/auth/token', { username: EMAIL, password: PASSWORD, name: 'split', scopes: ['jobs:write'] });
+          expect(login.status).toBe(201);
+          const submitted = await https(web, ca, 'POST', '/api/v1/jobs', { mrsl: '::EXECUTE::\necho split +JOBID+\n' }, String(login.json.token));
+          expect(submitted.status, JSON.stringify(submitted.json)).toBe(201);
+          const id = String(submitted.json.id);
+          let status = '';
+          for (let i = 0; i < 200 && status !== 'FINISHED' && status !== 'FAILED'; i++) {
+            status = String((await https(web, ca, 'GET', `/api/v1/jobs/${encodeURIComponent(id)}`, undefined, String(login.json.token))).json.status);
+            if (status !== 'FINISHED') await new Promise((r) => setTimeout(r, 300));
+          }
+          expect(status, `${agent.out()}\n${engine.out()}`).toBe('FINISHED');
+        } finally {
+          expect(await agent.stop()).toBe(0);
+        }
+      } finally {
+        expect(await engine.stop()).toBe(0);
+      }
+    } finally {
+      expect(await portal.stop()).toBe(0);
+    }
   }, 180_000);
 });

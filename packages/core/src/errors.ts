@@ -28,8 +28,10 @@ export const MIG_ERROR_CODES = {
   // resources: an unknown resource, a name taken
   MIG_E_RESOURCE_NOT_FOUND: 404,
   MIG_E_RESOURCE_EXISTS: 409,
-  // the grid engine does not run in this process (jobs can be submitted, but no work is handed out here)
+  // the grid engine is not reachable from this process (jobs can be submitted, but no work is handed out here)
   MIG_E_GRID_UNAVAILABLE: 503,
+  // a second grid engine was started for a site whose engine already runs
+  MIG_E_ENGINE_RUNNING: 409,
   // resources and runtime environments: a resource configuration or runtime environment that breaks MiG's rules
   MIG_E_RESOURCE_CONFIG_INVALID: 400,
   MIG_E_RUNTIME_ENV_INVALID: 400,

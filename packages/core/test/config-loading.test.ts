@@ -32,7 +32,7 @@ describe('defaults', () => {
     expect(config.files.hidden_names).toEqual(expect.arrayContaining(['.htaccess', '.vgridscm', '.vgridtracker', '.vgridwiki', '.vgridforum']));
     expect(config.files).toMatchObject({ symlinks: 'deny', max_name_bytes: 255, max_path_bytes: 4096 });
     expect(config.quota).toEqual({ user_limit_bytes: 0, vgrid_limit_bytes: 0 });
-    expect(config.scheduler).toEqual({ enabled: true, algorithm: 'FairFit', expire_after_seconds: 31536000, job_retries: 2 });
+    expect(config.scheduler).toEqual({ enabled: true, algorithm: 'FairFit', expire_after_seconds: 31536000, job_retries: 2, socket_file: '/srv/mig/state/grid_script.sock' });
     expect(config.web).toEqual({ enabled: true, host: '127.0.0.1', port: 8443, cert_file: '/srv/mig/state/certs/host.pem', key_file: '/srv/mig/state/certs/host.key', base_url: 'https://localhost:8443' });
     expect(config.sftp).toMatchObject({ enabled: true, host: '127.0.0.1', port: 2222, max_sessions_per_user: 16 });
     expect(config.ftps).toMatchObject({ enabled: true, host: '127.0.0.1', port: 8021, passive_ports: '30000-30100', passive_port_range: { first: 30000, last: 30100 }, allow_plain: false });

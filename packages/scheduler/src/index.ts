@@ -42,3 +42,8 @@ export { GridEngine } from './engine/grid-engine.js';
 // The resource agent (mig-resource).
 export type { AgentUnit, ResourceAgentOptions } from './agent/resource-agent.js';
 export { ResourceAgent, SiteRequestError } from './agent/resource-agent.js';
+// grid_script's socket, for web servers in other processes.
+export type { EngineSocketServerOptions } from './remote/engine-socket-server.js';
+export { EngineSocketServer } from './remote/engine-socket-server.js';
+export type { RemoteGridDispatcherOptions } from './remote/remote-grid-dispatcher.js';
+export { RemoteGridDispatcher } from './remote/remote-grid-dispatcher.js';

@@ -116,6 +116,7 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       algorithm: { doc: 'Scheduling policy: FirstFit, BestFit, FairFit, MaxThroughput, Random or FIFO.', shown: true },
       expire_after_seconds: { doc: 'Seconds a queued job may wait before it expires; 0 means never.' },
       job_retries: { doc: 'How many times a failed job is requeued (0-100).' },
+      socket_file: { doc: 'Unix socket where grid_script serves web servers in other processes (default: <state_dir>/grid_script.sock).', example: '"./state/grid_script.sock"' },
     },
   },
   web: {

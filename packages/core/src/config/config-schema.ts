@@ -144,6 +144,7 @@ export const schedulerSchema = z.strictObject({
   algorithm: z.enum(SCHEDULER_ALGORITHMS).default('FairFit'),
   expire_after_seconds: z.int().min(0).max(315_360_000).default(31_536_000),
   job_retries: count(0, 100).default(2),
+  socket_file: path.optional(),
 });
 
 /** `[web]` as written. */

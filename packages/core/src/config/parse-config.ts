@@ -370,7 +370,13 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
     defender: { ...raw.defender },
     files: { ...raw.files },
     quota: { ...raw.quota },
-    scheduler: { ...raw.scheduler },
+    scheduler: {
+      enabled: raw.scheduler.enabled,
+      algorithm: raw.scheduler.algorithm,
+      expire_after_seconds: raw.scheduler.expire_after_seconds,
+      job_retries: raw.scheduler.job_retries,
+      socket_file: raw.scheduler.socket_file === undefined ? inState('grid_script.sock') : at(raw.scheduler.socket_file),
+    },
     web: {
       enabled: raw.web.enabled,
       host: raw.web.host,

@@ -156,6 +156,8 @@ export interface SchedulerSection {
   readonly expire_after_seconds: number;
   /** How many times a failed job is requeued. */
   readonly job_retries: number;
+  /** Absolute path of the Unix socket where `grid_script` serves web servers running in other processes. */
+  readonly socket_file: string;
 }
 
 /** `[web]`: the HTTPS server. */
