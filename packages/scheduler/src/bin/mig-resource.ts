@@ -6,6 +6,7 @@
 import { cpus, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MigError } from '@migrid/core';
 import { ResourceAgent } from '../agent/resource-agent.js';
 import { LocalExecutor } from '../executors/local-executor.js';
 import { SlurmExecutor } from '../executors/slurm-executor.js';
@@ -56,17 +57,26 @@ const disk = whole('disk', 0, 1_000_000_000);
 const memory = values.memory === undefined ? Math.floor(totalmem() / 1024 / 1024) : whole('memory', 1, 1_000_000_000);
 const kind = values.executor;
 if (kind !== 'local' && kind !== 'slurm') fail('--executor is "local" or "slurm"');
-const executor = kind === 'slurm' ? new SlurmExecutor(values['slurm-conf'] === undefined ? {} : { slurmConf: values['slurm-conf'] }) : new LocalExecutor({ maxConcurrent: units });
-const agent = new ResourceAgent({
-  siteUrl: site,
-  token,
-  executor,
-  units: Array.from({ length: units }, (_, i) => ({ name: `exe${i}`, capacity: { cpuTimeSeconds: cpuTime, nodeCount: 1, cpuCount: Math.max(1, Math.floor(cpus().length / units)), memoryMb: Math.floor(memory / units), diskGb: disk } })),
-  workDir: values['work-dir'] ?? join(homedir(), '.mig', 'resource-work'),
-  ...(values.ca === undefined ? {} : { caFile: values.ca }),
-  log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
-});
-await agent.start();
+let executor: LocalExecutor | SlurmExecutor;
+let agent: ResourceAgent;
+try {
+  executor = kind === 'slurm' ? new SlurmExecutor(values['slurm-conf'] === undefined ? {} : { slurmConf: values['slurm-conf'] }) : new LocalExecutor({ maxConcurrent: units });
+  agent = new ResourceAgent({
+    siteUrl: site,
+    token,
+    executor,
+    units: Array.from({ length: units }, (_, i) => ({ name: `exe${i}`, capacity: { cpuTimeSeconds: cpuTime, nodeCount: 1, cpuCount: Math.max(1, Math.floor(cpus().length / units)), memoryMb: Math.floor(memory / units), diskGb: disk } })),
+    workDir: values['work-dir'] ?? join(homedir(), '.mig', 'resource-work'),
+    ...(values.ca === undefined ? {} : { caFile: values.ca }),
+    log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
+  });
+  await agent.start();
+} catch (err) {
+  // Bad options are usage errors (exit 2); anything else (an unreadable CA file …) exits 1.
+  if (err instanceof MigError && err.code === 'MIG_E_INVALID_INPUT') fail(err.message);
+  process.stderr.write(`mig-resource: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
 process.stderr.write(`mig-resource: ${units} unit(s) asking ${site} for work with the ${kind} executor; Ctrl-C stops.\n`);
 const stop = (): void => {
   process.stderr.write('mig-resource: stopping (running jobs are cancelled)\n');
