@@ -6,14 +6,13 @@
  * requeue before the next one). Runs with MIG_CRASH_TEST=1.
  */
 import { request } from 'node:https';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, openSite } from '@migrid/core';
-import { freePort } from '../../test/support/free-port.js';
+import { initWebOnlySite } from '../../test/support/mig-init.js';
 import { MIG_ENTRY, REPO_ROOT, runMig, spawnTs, startUntil } from '../../test/support/run-mig.js';
 
 const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
@@ -58,15 +57,7 @@ if (!enabled) console.warn('SKIPPED: the grid_script crash test (set MIG_CRASH_T
 
 describe.skipIf(!enabled)('grid_script killed during submissions and pulls', () => {
   it(`loses no acknowledged job and runs none twice at once (${JOBS} jobs)`, async () => {
-    expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
-    const path = join(dir, 'mig.toml');
-    const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
-    const web = await freePort();
-    for (const section of ['sftp', 'ftps', 'webdavs']) tree[section] = { ...(tree[section] ?? {}), enabled: false };
-    tree.web = { ...tree.web, port: web };
-    tree.logging = { ...(tree.logging ?? {}), level: 'warn' };
-    await writeFile(path, stringify(tree));
-    expect((await runMig(['createuser', '--full-name', 'Cra Sh', '--organization', 'NBI', '--country', 'DK', '--email', EMAIL, '--password-stdin'], { cwd: dir, stdin: `${PASSWORD}\n` })).code).toBe(0);
+    const web = await initWebOnlySite(dir, { email: EMAIL, password: PASSWORD, fullName: 'Cra Sh' }, { logging: { level: 'warn' } });
     const added = await runMig(['resource', 'add', '--name', 'crash-res', '--owner', EMAIL, '--units', '4'], { cwd: dir });
     const resourceToken = added.stdout.trim().split('\n').at(-1) ?? '';
     const caFile = join(dir, 'state', 'certs', 'ca.pem');
@@ -138,7 +129,7 @@ describe.skipIf(!enabled)('grid_script killed during submissions and pulls', () 
     }
 
     // The database's history: each acknowledged job FINISHED exactly once, dispatches never overlap.
-    const s = await openSite(await loadConfig(path), { logger: pino({ level: 'silent' }) });
+    const s = await openSite(await loadConfig(join(dir, 'mig.toml')), { logger: pino({ level: 'silent' }) });
     try {
       for (const id of acknowledged) {
         const events = await s.jobs.history(id);

@@ -8,9 +8,8 @@ import { request } from 'node:https';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'smol-toml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, freePortRange } from '../../test/support/free-port.js';
+import { initWebOnlySite } from '../../test/support/mig-init.js';
 import { MIG_ENTRY, REPO_ROOT, runMig, runTs, startUntil as startIn } from '../../test/support/run-mig.js';
 
 const AGENT_ENTRY = join(REPO_ROOT, 'packages', 'scheduler', 'src', 'bin', 'mig-resource.ts');
@@ -47,25 +46,9 @@ function https(port: number, ca: Buffer, method: string, path: string, body?: un
 
 const startUntil = (entry: string, args: string[], ready: string, env?: NodeJS.ProcessEnv) => startIn(entry, args, ready, { cwd: dir, ...(env === undefined ? {} : { env }) });
 
-/** `mig init` with only the web server and the grid engine, and one user; returns the web port. */
-async function initSite(): Promise<number> {
-  expect((await runMig(['init'], { cwd: dir })).code).toBe(0);
-  const path = join(dir, 'mig.toml');
-  const tree = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
-  const web = await freePort();
-  for (const section of ['sftp', 'ftps', 'webdavs']) tree[section] = { ...(tree[section] ?? {}), enabled: false };
-  tree.web = { ...tree.web, port: web };
-  const passive = await freePortRange(4);
-  tree.ftps = { ...tree.ftps, passive_ports: `${passive.first}-${passive.last}` };
-  await writeFile(path, stringify(tree));
-  const created = await runMig(['createuser', '--full-name', 'Jo Bs', '--organization', 'NBI', '--country', 'DK', '--email', EMAIL, '--password-stdin'], { cwd: dir, stdin: `${PASSWORD}\n` });
-  expect(created.code, created.stderr).toBe(0);
-  return web;
-}
-
 describe('jobs through mig, mig-resource and the API', () => {
   it('registers a resource, runs its agent and finishes a submitted job', async () => {
-    const web = await initSite();
+    const web = await initWebOnlySite(dir, { email: EMAIL, password: PASSWORD });
     const added = await runMig(['resource', 'add', '--name', 'cli-res', '--owner', EMAIL, '--units', '1'], { cwd: dir });
     expect(added.code, added.stderr).toBe(0);
     const token = added.stdout.trim().split('\n').at(-1) ?? '';
@@ -120,7 +103,7 @@ describe('jobs through mig, mig-resource and the API', () => {
   }, 180_000);
 
   it('runs grid_script and grid_web as separate processes: agents reach the engine through grid_web, and a second grid_script is refused', async () => {
-    const web = await initSite();
+    const web = await initWebOnlySite(dir, { email: EMAIL, password: PASSWORD });
     const added = await runMig(['resource', 'add', '--name', 'split-res', '--owner', EMAIL, '--units', '1'], { cwd: dir });
     expect(added.code, added.stderr).toBe(0);
     const token = added.stdout.trim().split('\n').at(-1) ?? '';

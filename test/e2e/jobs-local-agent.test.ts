@@ -9,18 +9,16 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GridEngine, LocalExecutor, ResourceAgent } from '@migrid/scheduler';
-import { WebServer } from '@migrid/web';
-import { createTestUser, openTestSite, type TestSite } from '../support/test-site.js';
+import { LocalExecutor, ResourceAgent } from '@migrid/scheduler';
+import { openGridTestSite, type GridTestSite } from '../support/grid-site.js';
+import { createTestUser, type TestSite } from '../support/test-site.js';
 
 const WAIT = 60_000;
 
 describe('jobs on a resource with the local executor', () => {
+  let g: GridTestSite;
   let t: TestSite;
-  let engine: GridEngine;
-  let server: WebServer;
   let agent: ResourceAgent;
   let base: string;
   let token: string;
@@ -60,13 +58,8 @@ describe('jobs on a resource with the local executor', () => {
   }
 
   beforeAll(async () => {
-    t = await openTestSite({ config: { scheduler: { job_retries: 1 } }, open: { logger: pino({ level: 'silent' }) } });
-    let port = 0;
-    engine = new GridEngine({ site: t.site, siteUrl: () => `https://localhost:${port}`, sweepIntervalMs: 500, idleRetrySeconds: 1 });
-    await engine.start();
-    server = new WebServer({ site: t.site, grid: engine });
-    port = (await server.listen(0, '127.0.0.1')).port;
-    base = `https://localhost:${port}`;
+    g = await openGridTestSite({ config: { scheduler: { job_retries: 1 } } });
+    ({ t, base } = g);
     ca = await readFile(t.caCertPath);
     const u = await createTestUser(t.site);
     home = await t.site.users.homeDir(u.user.id);
@@ -86,9 +79,7 @@ describe('jobs on a resource with the local executor', () => {
   }, WAIT);
   afterAll(async () => {
     await agent?.stop({ cancelRunning: true });
-    await server?.close();
-    await engine?.stop();
-    await t?.close();
+    await g?.close();
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 

@@ -8,13 +8,12 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMrsl } from '@migrid/core';
-import { GridEngine } from '@migrid/scheduler';
-import { WebServer } from '@migrid/web';
+import type { GridEngine } from '@migrid/scheduler';
 import { REPO_ROOT, runTs } from '../../../test/support/run-mig.js';
-import { createTestUser, openTestSite, type TestSite } from '../../../test/support/test-site.js';
+import { openGridTestSite, type GridTestSite } from '../../../test/support/grid-site.js';
+import { createTestUser, type TestSite } from '../../../test/support/test-site.js';
 
 const BUNDLE = join(REPO_ROOT, 'packages', 'scheduler', 'bundle', 'mig-resource.js');
 
@@ -43,27 +42,20 @@ function runNode(file: string, args: string[], cwd: string): Promise<{ code: num
 }
 
 describe.skipIf(missing !== undefined)('mig-resource, the single-file agent', () => {
+  let g: GridTestSite;
   let t: TestSite;
   let engine: GridEngine;
-  let server: WebServer;
   let alone: string;
   let base: string;
 
   beforeAll(async () => {
     alone = await mkdtemp(join(tmpdir(), 'mig-agent-alone-'));
     await copyFile(BUNDLE, join(alone, 'mig-resource.js'));
-    t = await openTestSite({ open: { logger: pino({ level: 'silent' }) } });
-    let port = 0;
-    engine = new GridEngine({ site: t.site, siteUrl: () => `https://localhost:${port}`, sweepIntervalMs: 500, idleRetrySeconds: 1 });
-    await engine.start();
-    server = new WebServer({ site: t.site, grid: engine });
-    port = (await server.listen(0, '127.0.0.1')).port;
-    base = `https://localhost:${port}`;
+    g = await openGridTestSite();
+    ({ t, engine, base } = g);
   }, 60_000);
   afterAll(async () => {
-    await server?.close();
-    await engine?.stop();
-    await t?.close();
+    await g?.close();
     if (alone !== undefined) await rm(alone, { recursive: true, force: true });
   });
 
