@@ -11,7 +11,7 @@
  * Nothing here judges keywords; each format's builder does.
  * @packageDocumentation
  */
-import { escapeValueLine, unescapeValueLine } from '../mrsl/read-mrsl-sections.js';
+import { escapeValueLine, printableSectionKeyword, readKeywordSections, unescapeValueLine } from '../mrsl/read-mrsl-sections.js';
 import { checkHostileCharacters as checkHostile, pythonStrip } from '../mrsl/value-checks.js';
 
 /** One value line, already unescaped and trimmed, with where it came from. */
@@ -86,78 +86,13 @@ export const stripLikePython: (value: string) => string = pythonStrip;
  */
 export const checkHostileCharacters: (value: string) => string | undefined = checkHostile;
 
-function trimColons(value: string): string {
-  let start = 0;
-  let end = value.length;
-  while (start < end && value[start] === ':') start += 1;
-  while (end > start && value[end - 1] === ':') end -= 1;
-  return value.slice(start, end);
-}
-
 /** The keyword for a problem's `keyword` field, only when it is a plain name safe to repeat. */
-export function printableKeyword(keyword: string): string | undefined {
-  return /^[A-Za-z0-9_.\- ]{1,64}$/.test(keyword) ? keyword : undefined;
-}
+export const printableKeyword: (keyword: string) => string | undefined = printableSectionKeyword;
 
 /**
  * Splits `::KEYWORD::` text into sections, enforcing size limits and the hostile-character screen.
  * `what` names the document in messages ("resource configuration").
  */
 export function readConfigSections(text: string, limits: SectionLimits, what: string): SectionReadResult {
-  const problems: ConfigProblem[] = [];
-  const sections: ConfigSection[] = [];
-  // A string never has fewer UTF-16 units than a quarter of its UTF-8 bytes: cheap bound first.
-  if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
-    return { sections, problems, tooLarge: { message: `the ${what} is larger than ${limits.maxBytes} bytes; make it smaller` } };
-  }
-  const body = text.startsWith('\ufeff') ? text.slice(1) : text;
-  const lines = body.split(/\r\n|\r|\n/);
-
-  let tooLarge: ConfigProblem | undefined;
-  const screen = (raw: string, lineNo: number, keyword: string | undefined): boolean => {
-    if (raw.length > limits.maxLineLength) {
-      tooLarge = { line: lineNo, keyword, message: `the line is longer than ${limits.maxLineLength} characters; shorten it` };
-      return false;
-    }
-    const reason = checkHostileCharacters(raw);
-    if (reason === undefined) return true;
-    if (problems.length < limits.maxProblems) {
-      problems.push({ line: lineNo, keyword, message: `the ${keyword === undefined ? 'keyword line' : 'line'} ${reason}` });
-    }
-    return false;
-  };
-
-  let i = 0;
-  while (i < lines.length && tooLarge === undefined) {
-    const raw = lines[i] ?? '';
-    i += 1;
-    const header = stripLikePython(raw);
-    if (header === '') continue;
-    const headerLine = i;
-    if (!screen(raw, headerLine, undefined)) {
-      // Skip the rest of this block: its values belong to a keyword we could not read.
-      while (i < lines.length && stripLikePython(lines[i] ?? '') !== '') i += 1;
-      continue;
-    }
-    if (sections.length >= limits.maxSections) {
-      tooLarge = { line: headerLine, message: `the ${what} has more than ${limits.maxSections} keyword sections; make it smaller` };
-      break;
-    }
-    const keyword = trimColons(header.toUpperCase());
-    const values: ConfigValue[] = [];
-    while (i < lines.length) {
-      const valueRaw = lines[i] ?? '';
-      i += 1;
-      if (stripLikePython(valueRaw) === '') break;
-      const lineNo = i;
-      if (!screen(valueRaw, lineNo, printableKeyword(keyword))) {
-        if (tooLarge !== undefined) break;
-        continue;
-      }
-      const value = stripLikePython(unescapeConfigLine(valueRaw));
-      if (value !== '') values.push({ text: value, line: lineNo });
-    }
-    sections.push({ keyword, line: headerLine, values });
-  }
-  return tooLarge === undefined ? { sections, problems } : { sections, problems, tooLarge };
+  return readKeywordSections(text, limits, { what });
 }
