@@ -3,12 +3,13 @@
  * CPU-time, memory and wall-time limits, cancel, the concurrency cap, reattach after an agent
  * restart, and refusal of bad jobs. "Gone" is checked on the pids the scripts wrote down.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalExecutor, type ExecutorJob } from '../src/executors/index.js';
+import { processAlive } from '../../../test/support/processes.js';
 import { codeOf } from '../../../test/support/errors.js';
 
 let root: string;
@@ -37,24 +38,6 @@ async function jobWith(body: string, over: Partial<ExecutorJob> = {}): Promise<E
     stderrPath: join(workDir, 'err.txt'),
     ...over,
   };
-}
-
-/**
- * Whether a process still runs: `kill(pid, 0)` succeeds and it is not a zombie (this container's
- * init reaps orphans lazily, and a zombie holds nothing but its pid).
- */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Pids a script wrote, one a line, once the file has `count` of them (bounded wait). */
@@ -136,7 +119,7 @@ describe('LocalExecutor', () => {
     const outcome = await running.wait();
     expect(outcome.kind).toBe('timeout');
     expect(outcome.message).toMatch(/wall-time limit of 1 s/);
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
     expect(existsSync(join(job.workDir, '.mig-exit-' + job.jobId))).toBe(false);
   });
 
@@ -145,16 +128,16 @@ describe('LocalExecutor', () => {
     const outcome = await (await executor.start(job)).wait();
     expect(outcome).toMatchObject({ kind: 'exited', exitCode: 0 });
     const [pid] = await pidsIn(join(job.workDir, 'pids'), 1);
-    expect(alive(pid as number)).toBe(false);
+    expect(processAlive(pid as number)).toBe(false);
   });
 
   it('cancels a running job and all of its processes', async () => {
     const job = await jobWith('echo $$ > pids\nsleep 300 & echo $! >> pids\nwait\n');
     const running = await executor.start(job);
     const pids = await pidsIn(join(job.workDir, 'pids'), 2);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(processAlive)).toBe(true);
     await running.cancel('the owner asked');
-    expect(pids.filter(alive)).toEqual([]);
+    expect(pids.filter(processAlive)).toEqual([]);
     const outcome = await running.wait();
     expect(outcome.kind).toBe('canceled');
     expect(outcome.message).toContain('the owner asked');
@@ -204,7 +187,7 @@ describe('LocalExecutor', () => {
     const found = await restarted.reattach({ jobId: long.jobId, workDir: long.workDir, handle: started.handle });
     await found.cancel('agent shutting down');
     expect((await found.wait()).kind).toBe('canceled');
-    expect(alive(child as number)).toBe(false);
+    expect(processAlive(child as number)).toBe(false);
     await started.wait();
 
     const timed = await jobWith('sleep 300\n', { limits: { cpuTimeSeconds: 60, wallTimeSeconds: 2 } });
@@ -221,7 +204,7 @@ describe('LocalExecutor', () => {
     const outcome = await mine.wait();
     expect(outcome.kind).toBe('lost');
     await mine.cancel('must not touch the test process');
-    expect(alive(process.pid)).toBe(true);
+    expect(processAlive(process.pid)).toBe(true);
     for (const handle of ['0', '1', '-5', 'abc', '12 34', '']) {
       expect(await codeOf(executor.reattach({ jobId: job.jobId, workDir: job.workDir, handle }))).toBe('MIG_E_INVALID_INPUT');
     }

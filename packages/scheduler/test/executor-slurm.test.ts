@@ -5,41 +5,26 @@
  * call for several jobs, reattach, and refusals.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlurmExecutor, type ExecutorJob, type ExecutorOutcome } from '../src/executors/index.js';
+import { processAlive } from '../../../test/support/processes.js';
 import { codeOf } from '../../../test/support/errors.js';
 import { skipWithoutSlurm, startSlurm, type TestSlurm } from '../../../test/support/slurm.js';
 
 const exec = promisify(execFile);
 const skip = skipWithoutSlurm();
 
-/** Whether a process still runs (a zombie does not: this container's init reaps lazily). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 /** Polls (bounded) until no pid in `pids` runs. */
 async function allGone(pids: number[]): Promise<number[]> {
   for (let i = 0; i < 100; i++) {
-    if (!pids.some(alive)) return [];
+    if (!pids.some(processAlive)) return [];
     await new Promise((r) => setTimeout(r, 100));
   }
-  return pids.filter(alive);
+  return pids.filter(processAlive);
 }
 
 describe.skipIf(skip)('SlurmExecutor', () => {
@@ -124,7 +109,7 @@ describe.skipIf(skip)('SlurmExecutor', () => {
     const job = await jobWith('echo $$ > pids\nsleep 300 & echo $! >> pids\nwait\n');
     const running = await executor.start(job);
     const pids = await pidsIn(join(job.workDir, 'pids'), 2);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(processAlive)).toBe(true);
     await running.cancel('the owner asked');
     expect((await squeue(['--noheader', `--jobs=${running.handle}`, '--format=%T'])).trim()).toBe('');
     expect(await allGone(pids)).toEqual([]);
