@@ -1,12 +1,15 @@
 /**
  * The same job end to end as `jobs-local-agent.test.ts`, with the agent's Slurm executor against a
  * real private single-node Slurm: the job goes through `sbatch`, its outputs, stdout and `.status`
- * land in `job_output/<id>/`, and it is FINISHED.
+ * land in `job_output/<id>/`, and it is FINISHED. A job cancelled while it runs in Slurm is really
+ * gone: `squeue` no longer lists it and its process has ended.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GridEngine, ResourceAgent, SlurmExecutor } from '@migrid/scheduler';
@@ -15,6 +18,8 @@ import { skipWithoutSlurm, startSlurm, type TestSlurm } from '../support/slurm.j
 import { createTestUser, openTestSite, type TestSite } from '../support/test-site.js';
 
 const WAIT = 120_000;
+const exec = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const skip = skipWithoutSlurm();
 
 describe.skipIf(skip)('a job on a resource with the Slurm executor', () => {
@@ -94,5 +99,42 @@ describe.skipIf(skip)('a job on a resource with the Slurm executor', () => {
     expect(await readFile(join(home, 'results', 'out.txt'), 'utf8')).toBe('SLURM INPUT\n');
     expect(await readFile(join(home, 'job_output', id, `${id}.stdout`), 'utf8')).toMatch(/^ran in slurm job \d+\n$/);
     expect(await readFile(join(home, 'job_output', id, `${id}.status`), 'utf8')).toContain('tr a-z A-Z < in.txt > out.txt 0');
+  }, WAIT);
+
+  it('cancels a job while it runs in Slurm: squeue no longer lists it and its process is gone', async () => {
+    const pidFile = join(work, 'slurm-job.pid');
+    const id = String((await api('POST', '/api/v1/jobs', { mrsl: `::EXECUTE::\necho $$ > ${pidFile}; sleep 300\n\n::CPUTIME::\n600\n` })).id);
+    /** Slurm job ids of the MiG job (the executor names them `mig-<job id>`). */
+    const inSlurm = async (): Promise<string[]> => {
+      const { stdout } = await exec('/usr/bin/squeue', ['-h', '-n', `mig-${id}`, '-o', '%i %T'], { env: { ...process.env, ...slurm.env } });
+      return stdout.split('\n').filter((l) => l.trim() !== '');
+    };
+    let pid = 0;
+    for (let i = 0; i < 400 && pid === 0; i++) {
+      pid = Number((await readFile(pidFile, 'utf8').catch(() => '0')).trim());
+      if (pid === 0) await sleep(250);
+    }
+    expect(pid).toBeGreaterThan(0);
+    const listed = await inSlurm();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatch(/^\d+ RUNNING$/);
+    expect((await api('POST', `/api/v1/jobs/${id}/cancel`)).status).toBe('CANCELED');
+    let left = listed;
+    for (let i = 0; i < 240 && left.length > 0; i++) {
+      await sleep(250);
+      left = (await inSlurm()).filter((l) => !/ (CANCELLED|COMPLETED|FAILED)$/.test(l));
+    }
+    expect(left).toEqual([]);
+    let alive = true;
+    for (let i = 0; i < 100 && alive; i++) {
+      try {
+        process.kill(pid, 0);
+        await sleep(100);
+      } catch {
+        alive = false;
+      }
+    }
+    expect(alive).toBe(false);
+    expect((await api('GET', `/api/v1/jobs/${id}`)).status).toBe('CANCELED');
   }, WAIT);
 });

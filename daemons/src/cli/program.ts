@@ -8,6 +8,8 @@ import { registerCreateuserCommand } from './commands/createuser.js';
 import { registerUserCommands } from './commands/user.js';
 import { registerCertCommands } from './commands/cert.js';
 import { registerResourceCommands } from './commands/resource.js';
+import { registerRuntimeEnvCommands } from './commands/runtime-env.js';
+import { registerJobCommands } from './commands/job.js';
 
 /** Builds the `mig` command tree. */
 export function buildProgram(io: CliIo): Command {
@@ -27,6 +29,8 @@ export function buildProgram(io: CliIo): Command {
   registerUserCommands(program, io);
   registerCertCommands(program, io);
   registerResourceCommands(program, io);
+  registerRuntimeEnvCommands(program, io);
+  registerJobCommands(program, io);
   return program;
 }
 

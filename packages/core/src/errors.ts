@@ -35,6 +35,10 @@ export const MIG_ERROR_CODES = {
   // resources and runtime environments: a resource configuration or runtime environment that breaks MiG's rules
   MIG_E_RESOURCE_CONFIG_INVALID: 400,
   MIG_E_RUNTIME_ENV_INVALID: 400,
+  // runtime environments: an unknown name, a name taken, one that resources still provide
+  MIG_E_RUNTIME_ENV_NOT_FOUND: 404,
+  MIG_E_RUNTIME_ENV_EXISTS: 409,
+  MIG_E_RUNTIME_ENV_IN_USE: 409,
   // configuration
   MIG_E_CONFIG_INVALID: 500,
   MIG_E_CONFIG_NOT_FOUND: 500,
@@ -167,14 +171,14 @@ export class DatabaseError extends MigError {
 
 /** A named thing (user, request, key, token) does not exist. */
 export class NotFoundError extends MigError {
-  constructor(code: 'MIG_E_USER_NOT_FOUND' | 'MIG_E_SIGNUP_NOT_FOUND' | 'MIG_E_SSH_KEY_NOT_FOUND' | 'MIG_E_TOKEN_NOT_FOUND' | 'MIG_E_PATH_NOT_FOUND' | 'MIG_E_TRASH_ITEM_NOT_FOUND' | 'MIG_E_UPLOAD_NOT_FOUND' | 'MIG_E_JOB_NOT_FOUND' | 'MIG_E_RESOURCE_NOT_FOUND', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_USER_NOT_FOUND' | 'MIG_E_SIGNUP_NOT_FOUND' | 'MIG_E_SSH_KEY_NOT_FOUND' | 'MIG_E_TOKEN_NOT_FOUND' | 'MIG_E_PATH_NOT_FOUND' | 'MIG_E_TRASH_ITEM_NOT_FOUND' | 'MIG_E_UPLOAD_NOT_FOUND' | 'MIG_E_JOB_NOT_FOUND' | 'MIG_E_RESOURCE_NOT_FOUND' | 'MIG_E_RUNTIME_ENV_NOT_FOUND', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }
 
 /** The thing to create exists already, or the object is not in a state that allows the action. */
 export class ConflictError extends MigError {
-  constructor(code: 'MIG_E_SITE_EXISTS' | 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SIGNUP_EXISTS' | 'MIG_E_ACCOUNT_STATE' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY' | 'MIG_E_UPLOAD_OFFSET' | 'MIG_E_JOB_STATE' | 'MIG_E_RESOURCE_EXISTS', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_SITE_EXISTS' | 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SIGNUP_EXISTS' | 'MIG_E_ACCOUNT_STATE' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY' | 'MIG_E_UPLOAD_OFFSET' | 'MIG_E_JOB_STATE' | 'MIG_E_RESOURCE_EXISTS' | 'MIG_E_RUNTIME_ENV_EXISTS' | 'MIG_E_RUNTIME_ENV_IN_USE', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

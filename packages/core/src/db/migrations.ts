@@ -1,5 +1,6 @@
 import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 import type { DatabaseDialect } from './open-database.js';
+import { upJobEventsAutoincrement } from './migration-0005-job-events-autoincrement.js';
 
 /**
  * A migration step. It gets the dialect so the rare statement that differs (an auto-increment key)
@@ -326,6 +327,26 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
         .addColumn('last_seen_at', 'bigint')
         .execute();
       await db.schema.createIndex('resources_owner_idx').ifNotExists().on('resources').column('owner_id').execute();
+    },
+  },
+  {
+    // The engine's change feed reads job_events by number: numbers must never be reused.
+    name: '0005_job_events_autoincrement',
+    up: upJobEventsAutoincrement,
+  },
+  {
+    name: '0006_runtime_envs',
+    async up(db) {
+      // Runtime environments published by admins (MiG's re_home); the definition is its JSON form.
+      await db.schema
+        .createTable('runtime_envs')
+        .ifNotExists()
+        .addColumn('name', 'varchar(255)', (c) => c.primaryKey())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('created_by', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
   },
 ];

@@ -27,6 +27,7 @@ export interface Database {
   job_events: JobEventsTable;
   counters: CountersTable;
   resources: ResourcesTable;
+  runtime_envs: RuntimeEnvsTable;
 }
 
 /** Epoch milliseconds, stored as bigint. */
@@ -317,4 +318,16 @@ export interface ResourcesTable {
   created_at: Millis;
   updated_at: Millis;
   last_seen_at: Millis | null;
+}
+
+/** One runtime environment published by an admin (see `runtime-envs/runtime-env-store.ts`). */
+export interface RuntimeEnvsTable {
+  /** The upper-case name (MiG's RENAME), e.g. `POVRAY-3.6`. */
+  name: string;
+  /** The definition in its JSON form (`runtimeEnvironmentToJson`). */
+  definition: string;
+  /** The admin user who published it, or null for the site's operator (the local CLI). */
+  created_by: string | null;
+  created_at: Millis;
+  updated_at: Millis;
 }

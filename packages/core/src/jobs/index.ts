@@ -26,6 +26,7 @@ export type {
   JobStore, JobStoreOptions, JobActor, SubmitJobInput, ListJobsFilter, JobPage, JobChanges, TransitionJobInput,
   DispatchJobInput, DispatchedJob, RequeueJobInput,
 } from './job-store.js';
+export type { JobChangeCursor, JobChangesOptions, JobChangeBatch } from './job-store.js';
 export { createJobStore, jobSessionHash } from './job-store.js';
 export type { JobCommandStatus, JobStatusReport, JobIoStep } from './job-status-file.js';
 export { parseJobStatus, parseJobIoStatus, JOB_SETUP_FAILED_TEXT } from './job-status-file.js';

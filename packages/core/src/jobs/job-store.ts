@@ -17,6 +17,8 @@ import { ConflictError, DatabaseError, InvalidInputError, NotFoundError, PolicyE
 import { jobSpecFromJson, jobSpecToJson } from '../mrsl/job-spec-json.js';
 import type { JobSpec } from '../mrsl/job-spec.js';
 import { MRSL_LIMITS } from '../mrsl/mrsl-limits.js';
+import { MrslError } from '../mrsl/mrsl-error.js';
+import { checkRuntimeEnvironmentName } from '../runtime-envs/runtime-environment-name.js';
 import type { MrslOptions } from '../mrsl/mrsl-options.js';
 import { describePrincipal, type AdminPrincipal, type UserPrincipal } from '../principal.js';
 import { isRetryableTransactionError } from '../users/db-errors.js';
@@ -48,6 +50,11 @@ export interface JobStoreOptions {
   readonly mrslOptions?: MrslOptions;
   /** Largest stored job description (its JSON form), in bytes; default 2 MiB. */
   readonly maxSpecBytes?: number;
+  /**
+   * The site's runtime environments (`site.runtimeEnvs` fits). When given, a job requiring one the
+   * site does not have is refused at submit (`MIG_E_MRSL_INVALID`), as MiG does; ARC jobs are not checked.
+   */
+  readonly runtimeEnvs?: { missing(names: readonly string[]): Promise<string[]> };
 }
 
 /** Input of {@link JobStore.submit}. */
@@ -146,6 +153,39 @@ export interface RequeueJobInput {
 }
 
 /**
+ * A position in the job change feed (the history's event numbers), as {@link JobStore.changedSince}
+ * returns it: plain JSON, to be passed back unchanged. Start with {@link JobStore.changeCursor}.
+ */
+export interface JobChangeCursor {
+  /** The highest history event number read so far. */
+  readonly after: number;
+  /**
+   * Event numbers below `after` that were not visible when read past: a transaction still open
+   * (PostgreSQL hands out numbers before commit), or one rolled back. Each is looked for again
+   * until it shows up or `settleMs` has passed since it was first missed.
+   */
+  readonly pending: readonly { readonly id: number; readonly since: number }[];
+}
+
+/** Options of {@link JobStore.changedSince}. */
+export interface JobChangesOptions {
+  /** Most history events read per call, 1–10000 (default 1000); `more` says when the page was full. */
+  readonly limit?: number | undefined;
+  /** How long a missing event number is waited for before it counts as rolled back, ms (default 60000). */
+  readonly settleMs?: number | undefined;
+}
+
+/** What {@link JobStore.changedSince} returns. */
+export interface JobChangeBatch {
+  /** The current records of the jobs that changed, each once, in the order of their latest change read. */
+  readonly jobs: readonly JobRecord[];
+  /** Pass this to the next call. */
+  readonly cursor: JobChangeCursor;
+  /** True when the page was full: call again at once for the rest. */
+  readonly more: boolean;
+}
+
+/**
  * Job records: submission, the state machine, dispatch with session ids, requeue, expiry and the
  * history. See the module description for the concurrency rules.
  */
@@ -168,6 +208,32 @@ export interface JobStore {
   loadQueued(): Promise<JobRecord[]>;
   /** Every EXECUTING job, oldest dispatch first: what the engine watches for timeouts after a restart. */
   loadExecuting(): Promise<JobRecord[]>;
+  /**
+   * The end of the change feed now: where {@link JobStore.changedSince} starts. Take it before
+   * a full load ({@link JobStore.loadQueued}), so that nothing changed during the load is missed.
+   */
+  changeCursor(): Promise<JobChangeCursor>;
+  /**
+   * The jobs changed (in any process) since `cursor`, read from the history, with the cursor to
+   * pass next time: the engine's way to follow the database without scanning the queue. Cost is
+   * O(changes), not O(jobs). A job may be reported again (its change seen twice); callers apply
+   * the current record, which is idempotent. Jobs deleted with their owner are not reported.
+   *
+   * @example
+   * ```ts
+   * let cursor = await jobs.changeCursor();
+   * const queue = await jobs.loadQueued();
+   * // … every few seconds:
+   * let batch;
+   * do {
+   *   batch = await jobs.changedSince(cursor);
+   *   for (const job of batch.jobs) apply(job);
+   *   cursor = batch.cursor;
+   * } while (batch.more);
+   * ```
+   * @throws InvalidInputError for a cursor not made by this method.
+   */
+  changedSince(cursor: JobChangeCursor, options?: JobChangesOptions): Promise<JobChangeBatch>;
   /**
    * One step of the state machine, compare-and-set on `from` (and `expectVersion` when given).
    * EXECUTING is reached only by {@link JobStore.dispatch}, and EXECUTING → QUEUED only by
@@ -221,6 +287,12 @@ const verificationSchema = z.object({
   summary: z.string().max(65_536),
 });
 
+/** Most missing history numbers a change cursor waits for (older ones count as rolled back). */
+const MAX_PENDING_CHANGES = 1000;
+const cursorSchema = z.object({
+  after: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  pending: z.array(z.object({ id: z.int().min(1).max(Number.MAX_SAFE_INTEGER), since: z.number().finite() })).max(MAX_PENDING_CHANGES),
+});
 /** Most bytes of a history event's detail, as JSON. */
 const MAX_DETAIL_BYTES = 16 * 1024;
 const DEFAULT_MAX_SPEC_BYTES = 2 * 1024 * 1024;
@@ -420,11 +492,26 @@ export function createJobStore(db: Kysely<Database>, options: JobStoreOptions = 
     return { spec: checked, json };
   }
 
+  /** MiG's submit check: every required runtime environment exists (ARC jobs name ARC's own). */
+  async function checkRuntimeEnvs(spec: JobSpec): Promise<void> {
+    if (options.runtimeEnvs === undefined || spec.JOBTYPE === 'arc' || spec.RUNTIMEENVIRONMENT.length === 0) return;
+    const missing = await options.runtimeEnvs.missing(spec.RUNTIMEENVIRONMENT);
+    if (missing.length === 0) return;
+    // Only a well-formed name is repeated back; anything else cannot name a runtime environment.
+    throw new MrslError(missing.map((name) => ({
+      keyword: 'RUNTIMEENVIRONMENT',
+      message: checkRuntimeEnvironmentName(name) === undefined
+        ? `runtime environment ${name} does not exist on this site, so no resource can run the job; remove it or ask an admin to publish it (see "mig runtime-env list")`
+        : "a runtime environment name is not valid (letters, digits, '.', '-' and '_' only), so no resource can run the job",
+    })));
+  }
+
   const store: JobStore = {
     async submit(input) {
       if (!isPlainObject(input)) throw new InvalidInputError('Invalid job submission: give ownerId and spec.');
       const ownerId = parseInput(userIdSchema, input.ownerId, 'ownerId');
       const { spec, json } = checkSpec(input.spec);
+      await checkRuntimeEnvs(spec);
       let mrsl: string | null = null;
       if (input.mrsl !== undefined) {
         if (typeof input.mrsl !== 'string') throw new InvalidInputError('Invalid job submission: mrsl must be the job description text.');
@@ -540,6 +627,45 @@ export function createJobStore(db: Kysely<Database>, options: JobStoreOptions = 
     async loadExecuting() {
       const rows = await db.selectFrom('jobs').selectAll().where('state', '=', 'EXECUTING').orderBy('executing_at', 'asc').orderBy('seq', 'asc').execute();
       return rows.map(jobRecordFromRow);
+    },
+
+    async changeCursor() {
+      const last = await db.selectFrom('job_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      return { after: Number(last?.id ?? 0), pending: [] };
+    },
+
+    async changedSince(cursor, opts = {}) {
+      const c = parseInput(cursorSchema, cursor, 'cursor');
+      const limit = parseInput(z.int().min(1).max(10_000), opts.limit ?? 1000, 'limit');
+      const settleMs = parseInput(z.int().min(0).max(86_400_000), opts.settleMs ?? 60_000, 'settleMs');
+      const at = now();
+      // Event numbers only grow and are never reused (migration 0005), so `id > after` is exact
+      // but for numbers taken by transactions that had not committed yet: those wait in `pending`.
+      let after = c.after;
+      const fresh = await db.selectFrom('job_events').select(['id', 'job_id']).where('id', '>', after).orderBy('id', 'asc').limit(limit).execute();
+      const waiting = c.pending.filter((p) => p.id <= after);
+      const filled = waiting.length === 0 ? [] : await db.selectFrom('job_events').select(['id', 'job_id']).where('id', 'in', waiting.map((p) => p.id)).execute();
+      const seen = new Set(filled.map((e) => Number(e.id)));
+      const pending: { id: number; since: number }[] = waiting.filter((p) => !seen.has(p.id) && at - p.since < settleMs);
+      const changed = new Map<string, number>();
+      for (const e of filled) changed.set(e.job_id, Number(e.id));
+      for (const e of fresh) {
+        const id = Number(e.id);
+        // Numbers skipped here may belong to a transaction that has not committed yet.
+        for (let missing = Math.max(after + 1, id - MAX_PENDING_CHANGES); missing < id; missing++) pending.push({ id: missing, since: at });
+        after = Math.max(after, id);
+        changed.delete(e.job_id);
+        changed.set(e.job_id, id);
+      }
+      const ids = [...changed.keys()];
+      const rows = ids.length === 0 ? [] : await db.selectFrom('jobs').selectAll().where('id', 'in', ids).execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const jobs: JobRecord[] = [];
+      for (const id of ids) {
+        const row = byId.get(id);
+        if (row !== undefined) jobs.push(jobRecordFromRow(row));
+      }
+      return { jobs, cursor: { after, pending: pending.slice(-MAX_PENDING_CHANGES) }, more: fresh.length === limit };
     },
 
     async transition(id, input) {

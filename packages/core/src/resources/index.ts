@@ -33,3 +33,4 @@ export { resourceConfigFromJson, resourceConfigToJson } from './resource-config-
 export { checkProvidedRuntimeEnvironments } from './check-provided-runtime-environments.js';
 export type { AddResourceInput, ResourceExecutorKind, ResourceRecord, ResourceStatus, ResourceStore } from './resource-store.js';
 export { createResourceStore, defaultResourceConfig } from './resource-store.js';
+export type { ResourceRuntimeEnvLookup, ResourceStoreOptions } from './resource-store.js';

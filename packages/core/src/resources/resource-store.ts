@@ -9,6 +9,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { AuthError, ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { parseUserId, systemClock, type Clock } from '../auth/store-support.js';
+import type { RuntimeEnvironment } from '../runtime-envs/runtime-environment.js';
+import { checkProvidedRuntimeEnvironments } from './check-provided-runtime-environments.js';
 import type { ResourceConfig } from './resource-config.js';
 import { resourceConfigFromJson, resourceConfigToJson } from './resource-config-json.js';
 
@@ -67,6 +69,26 @@ export interface ResourceStore {
   authenticate(token: string): Promise<ResourceRecord>;
   /** Records that the agent was seen now (at most once a second is written). */
   touch(id: string): Promise<void>;
+}
+
+/**
+ * Where the resource registry looks up the runtime environments a configuration provides.
+ * `site.runtimeEnvs` fits.
+ */
+export interface ResourceRuntimeEnvLookup {
+  /** The definitions of those of `names` that exist, by upper-case name. */
+  definitions(names: readonly string[]): Promise<Map<string, RuntimeEnvironment>>;
+}
+
+/** Options for {@link createResourceStore}. */
+export interface ResourceStoreOptions {
+  /** Clock (epoch ms) for tests. */
+  readonly now?: Clock;
+  /**
+   * When given, a configuration is refused (`MIG_E_RESOURCE_CONFIG_INVALID`) unless every runtime
+   * environment it provides exists and gets a value for exactly its variables, as MiG checks.
+   */
+  readonly runtimeEnvs?: ResourceRuntimeEnvLookup;
 }
 
 const NAME = /^[a-z0-9][a-z0-9.-]{0,62}$/;
@@ -137,9 +159,15 @@ export function defaultResourceConfig(name: string, units: number): ResourceConf
  * console.log(token); // give it to the resource owner once
  * ```
  */
-export function createResourceStore(db: Kysely<Database>, options: { readonly now?: Clock } = {}): ResourceStore {
+export function createResourceStore(db: Kysely<Database>, options: ResourceStoreOptions = {}): ResourceStore {
   const now = options.now ?? systemClock;
   const lastTouch = new Map<string, number>();
+
+  async function checkRuntimeEnvs(config: ResourceConfig): Promise<void> {
+    if (options.runtimeEnvs === undefined || config.RUNTIMEENVIRONMENT.length === 0) return;
+    const known = await options.runtimeEnvs.definitions(config.RUNTIMEENVIRONMENT.map((p) => p.name));
+    checkProvidedRuntimeEnvironments(config, (name) => known.get(name.toUpperCase()));
+  }
 
   async function row(id: string): Promise<ResourceRow> {
     const found = await db.selectFrom('resources').selectAll().where('id', '=', requireName(id)).executeTakeFirst();
@@ -154,6 +182,7 @@ export function createResourceStore(db: Kysely<Database>, options: { readonly no
       const executor = input.executor ?? 'local';
       if (executor !== 'local' && executor !== 'slurm') throw new InvalidInputError('The executor is "local" or "slurm".', { details: { field: 'executor' } });
       const config = input.config === undefined ? defaultResourceConfig(name, input.units ?? 1) : resourceConfigFromJson(input.config);
+      await checkRuntimeEnvs(config);
       const owner = await db.selectFrom('users').select('id').where('id', '=', ownerId).executeTakeFirst();
       if (owner === undefined) throw new NotFoundError('MIG_E_USER_NOT_FOUND', 'The owner is not a user of this site.');
       const secret = newSecret();
@@ -195,6 +224,7 @@ export function createResourceStore(db: Kysely<Database>, options: { readonly no
     async updateConfig(id, config) {
       await row(id);
       const checked = resourceConfigFromJson(config);
+      await checkRuntimeEnvs(checked);
       await db.updateTable('resources').set({ config: JSON.stringify(resourceConfigToJson(checked)), updated_at: now() }).where('id', '=', id).execute();
       return toRecord(await row(id));
     },

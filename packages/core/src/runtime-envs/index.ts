@@ -25,3 +25,7 @@ export { parseRuntimeEnvironment } from './parse-runtime-environment.js';
 export { formatRuntimeEnvironment } from './format-runtime-environment.js';
 export type { RuntimeEnvironmentJson } from './runtime-environment-json.js';
 export { runtimeEnvironmentFromJson, runtimeEnvironmentToJson } from './runtime-environment-json.js';
+export type {
+  RuntimeEnvRecord, RuntimeEnvStore, RuntimeEnvStoreOptions, RuntimeEnvProviders,
+} from './runtime-env-store.js';
+export { createRuntimeEnvStore } from './runtime-env-store.js';

@@ -24,6 +24,7 @@ import { createSignupRequestStore, createUserStore, type SignupRequestStore, typ
 import { createLogNotifier, createSmtpNotifier, type Notifier } from '../notify/index.js';
 import { createJobStore, defaultJobServerId, type JobStore } from '../jobs/index.js';
 import { createResourceStore, type ResourceStore } from '../resources/index.js';
+import { createRuntimeEnvStore, type RuntimeEnvStore } from '../runtime-envs/index.js';
 import { createSiteLogger, type SiteLogger } from './site-logger.js';
 import { sitePaths, type SitePaths } from './site-paths.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
@@ -70,6 +71,8 @@ export interface Site {
   readonly jobs: JobStore;
   /** Registered resources and their agent tokens. */
   readonly resources: ResourceStore;
+  /** Runtime environments published by admins; jobs and resources naming an unknown one are refused. */
+  readonly runtimeEnvs: RuntimeEnvStore;
   /** Periodic maintenance: prunes the defender's old records, reports accounts past expiry, sweeps half-built homes. */
   housekeeping(): Promise<HousekeepingReport>;
   /** Closes the database and logs. Safe to call twice. */
@@ -147,8 +150,11 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     policy: { passwordPolicy: config.accounts.password_policy, legacyPolicy: config.accounts.password_legacy_policy },
     now,
   });
-  const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries } });
-  const resources = createResourceStore(db, { now });
+  // Each of the two checks the other: resources provide runtime environments, which cannot be
+  // removed while provided; the late binding breaks the cycle.
+  const runtimeEnvs: RuntimeEnvStore = createRuntimeEnvStore(db, { now, resources: { list: () => resources.list() } });
+  const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries }, runtimeEnvs });
+  const resources = createResourceStore(db, { now, runtimeEnvs });
   const files = createHomeViewProvider({
     homeDirOf: (userId) => users.homeDir(userId),
     hiddenNames: config.files.hidden_names,
@@ -184,6 +190,7 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     files,
     jobs,
     resources,
+    runtimeEnvs,
     notifier,
     async housekeeping() {
       const pruned = await defender.prune();

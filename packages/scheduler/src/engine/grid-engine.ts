@@ -6,7 +6,7 @@
  * and a restart rebuilds the index from the database.
  * @packageDocumentation
  */
-import type { GridDispatcher, JobRecord, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
+import type { GridDispatcher, JobChangeCursor, JobRecord, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
 import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults } from '@migrid/core';
 import { generateJobScript } from '../job-script/generate-job-script.js';
 import { JobQueueIndex } from '../scheduling/job-queue-index.js';
@@ -57,6 +57,8 @@ export class GridEngine implements GridDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private started = false;
+  /** Where the last sweep stopped reading the database's job changes (set by the full load at start). */
+  private changes: JobChangeCursor | undefined;
   /** Serialises dispatch decisions (the only writer of scheduling decisions). */
   private decisions: Promise<unknown> = Promise.resolve();
 
@@ -76,7 +78,7 @@ export class GridEngine implements GridDispatcher {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.reload();
+    await this.loadAll();
     this.timer = setInterval(() => void this.sweep(), this.sweepMs);
     this.timer.unref();
   }
@@ -97,6 +99,45 @@ export class GridEngine implements GridDispatcher {
 
   private queuedJob(job: JobRecord): QueuedJob {
     return { id: job.id, ownerId: job.ownerId, spec: job.spec, queuedAt: job.queuedAt ?? job.receivedAt, vgrids: job.spec.VGRID };
+  }
+
+  /**
+   * The full load, at start only: the change cursor first (so a change made during the load is
+   * read again by the next sweep), then every queued and executing job.
+   */
+  private async loadAll(): Promise<void> {
+    this.changes = await this.site.jobs.changeCursor();
+    await this.reload();
+  }
+
+  /**
+   * Follows the database: only the jobs changed since the last sweep (by this process or any
+   * other, e.g. `grid_web` elsewhere or `mig job cancel`), O(changes) rather than O(queue).
+   * Runs in the decision queue, so it never interleaves with a dispatch.
+   */
+  private async catchUp(): Promise<void> {
+    for (let page = 0; page < 1000 && this.changes !== undefined; page++) {
+      const batch = await this.site.jobs.changedSince(this.changes);
+      for (const job of batch.jobs) this.syncJob(job);
+      this.changes = batch.cursor;
+      if (!batch.more) return;
+    }
+  }
+
+  /** Brings what the engine holds about one job in line with its record in the database. */
+  private syncJob(job: JobRecord): void {
+    if (job.state === 'EXECUTING') {
+      this.index.remove(job.id);
+      const known = this.executing.get(job.id);
+      if (job.resourceId === null || job.unitName === null) return;
+      if (known === undefined || known.version !== job.version) {
+        this.executing.set(job.id, { resourceId: job.resourceId, unit: job.unitName, version: job.version, startedAt: known?.startedAt ?? job.executingAt ?? this.now(), cpuTime: job.spec.CPUTIME });
+      }
+      return;
+    }
+    // Back in the queue (requeued meanwhile): no longer the unit's to run, nothing to cancel.
+    if (job.state === 'QUEUED' || job.state === 'RETRY') this.executing.delete(job.id);
+    this.jobChanged(job);
   }
 
   /** Brings the index in line with the database: queued jobs in, others out; executing tracked. */
@@ -325,6 +366,8 @@ export class GridEngine implements GridDispatcher {
         await this.notify(job);
       }
     }
-    await this.reload();
+    const run = this.decisions.then(() => this.catchUp());
+    this.decisions = run.catch(() => undefined);
+    await run;
   }
 }

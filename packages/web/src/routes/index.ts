@@ -13,6 +13,7 @@ import { registerFilesRoutes } from './files-routes.js';
 import { registerJobsApiRoutes } from './jobs-api.js';
 import { registerAgentApiRoutes } from './agent-api.js';
 import { registerJobSessionFileRoutes } from './job-session-files.js';
+import { registerRuntimeEnvsApiRoutes } from './runtime-envs-api.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -22,6 +23,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerCertificateRoutes(app, ctx);
   await registerFilesRoutes(app, ctx);
   registerJobsApiRoutes(app, ctx);
+  registerRuntimeEnvsApiRoutes(app, ctx);
   registerAgentApiRoutes(app, ctx);
   await registerJobSessionFileRoutes(app, ctx);
 }
