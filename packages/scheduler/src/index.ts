@@ -39,6 +39,7 @@ export { generateJobScript, shellQuote } from './job-script/generate-job-script.
 // The grid engine (grid_script).
 export type { GridEngineOptions } from './engine/grid-engine.js';
 export { GridEngine } from './engine/grid-engine.js';
+export { feasibilityOf, feasibilityReport, configuredUnitOffer } from './engine/feasibility.js';
 // The resource agent (mig-resource).
 export type { AgentUnit, ResourceAgentOptions } from './agent/resource-agent.js';
 export { ResourceAgent, SiteRequestError } from './agent/resource-agent.js';

@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 import type { FileView } from '../fs/index.js';
-import type { ResourceRecord } from '../resources/resource-store.js';
+import type { JobSpec } from '../mrsl/job-spec.js';
+import type { ResourceRecord, ResourceStatus } from '../resources/resource-store.js';
 import type { JobRecord } from './job-record.js';
 
 /** What one execution unit can take now. */
@@ -54,6 +55,40 @@ export interface JobSession {
   readonly view: FileView;
 }
 
+/**
+ * One execution unit of a registered resource, judged against a job: whether the job fits what
+ * the unit's configuration offers (MiG's fitness test), and if not, every reason why.
+ */
+export interface UnitFeasibility {
+  /** The resource's id (its unique name). */
+  readonly resourceId: string;
+  /** The execution unit within the resource. */
+  readonly unit: string;
+  /** The name the job's RESOURCE patterns are matched against (`<public name>_<unit>`). */
+  readonly publicName: string;
+  /** A paused resource takes no new work even when the job fits. */
+  readonly resourceStatus: ResourceStatus;
+  /** When the resource's agent last asked for work or reported (epoch ms), `null` if never. */
+  readonly lastSeenAt: number | null;
+  /** Whether the job fits the unit's offer (regardless of the resource's status). */
+  readonly fits: boolean;
+  /** Why it does not fit, one per failed rule, each starting with its mRSL keyword; empty when it fits. */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * The answer to "which resources could run this job, and why not" (MiG's `jobfeasible`), for
+ * every registered resource and unit. `verdict`: `ready` when an active unit fits, `paused` when
+ * only paused ones do, `none` when no unit fits (or none is registered).
+ */
+export interface FeasibilityReport {
+  readonly verdict: 'ready' | 'paused' | 'none';
+  /** Active units the job fits. */
+  readonly runnable: number;
+  /** Every unit, resources in name order. */
+  readonly units: readonly UnitFeasibility[];
+}
+
 /** The grid engine as the servers see it. */
 export interface GridDispatcher {
   /** A unit asks for one job. */
@@ -68,4 +103,9 @@ export interface GridDispatcher {
   completeSession(sessionId: string): Promise<JobRecord>;
   /** A job was submitted, or changed by its owner or an admin (a hint; the engine also polls). */
   jobChanged(job: JobRecord): void;
+  /**
+   * Which registered units could run `spec` for its owner `ownerId`, and why the others could not.
+   * Optional: a dispatcher without it makes the web app answer `MIG_E_GRID_UNAVAILABLE`.
+   */
+  feasibility?(spec: JobSpec, ownerId: string): Promise<FeasibilityReport>;
 }

@@ -39,3 +39,4 @@ export {
   IM_NOTIFY_PROTOCOLS, EMAIL_NOTIFY_KEYWORDS, MAX_NOTIFY_RECIPIENTS, isSimpleEmail, parseNotifyEntry, resolveNotifyRecipients, notifyJobEnded,
 } from './job-notify.js';
 export type { AssignedJob, GridDispatcher, JobSession, UnitCapacity, WorkAnswer, WorkRequest } from './grid-dispatcher.js';
+export type { FeasibilityReport, UnitFeasibility } from './grid-dispatcher.js';

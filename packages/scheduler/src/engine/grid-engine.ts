@@ -325,6 +325,12 @@ export class GridEngine implements GridDispatcher {
     return record;
   }
 
+  /** Which registered units could run a job, and why the others could not (see `feasibility.ts`). */
+  async feasibility(spec: JobRecord['spec'], ownerId: string) {
+    const { feasibilityReport } = await import('./feasibility.js');
+    return feasibilityReport(this.site, spec, ownerId);
+  }
+
   private async notify(job: JobRecord): Promise<void> {
     if (job.spec.NOTIFY.length === 0) return;
     try {

@@ -14,6 +14,10 @@ import { registerJobsApiRoutes } from './jobs-api.js';
 import { registerAgentApiRoutes } from './agent-api.js';
 import { registerJobSessionFileRoutes } from './job-session-files.js';
 import { registerRuntimeEnvsApiRoutes } from './runtime-envs-api.js';
+import { registerJobsPages } from './jobs-pages.js';
+import { registerFeasibilityApiRoutes } from '../jobs/feasibility-api.js';
+import { registerResourcesApiRoutes } from './resources-api.js';
+import { registerResourcesPages } from './resources-pages.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -26,4 +30,8 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerRuntimeEnvsApiRoutes(app, ctx);
   registerAgentApiRoutes(app, ctx);
   await registerJobSessionFileRoutes(app, ctx);
+  registerJobsPages(app, ctx);
+  registerFeasibilityApiRoutes(app, ctx);
+  registerResourcesApiRoutes(app, ctx);
+  registerResourcesPages(app, ctx);
 }
