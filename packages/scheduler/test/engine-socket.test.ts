@@ -109,6 +109,17 @@ describe('grid_script socket', () => {
     expect(await codeOf(remote.reportFailure({ resource, jobId: 'x', sessionId: 'y', reason: 'z' }))).toBe('MIG_E_NOT_FOUND');
   });
 
+  it('answers feasibility questions across the socket, and refuses a malformed job', async () => {
+    await t.site.resources.add({ name: 'sock3', ownerId, units: 1 });
+    const fits = await remote.feasibility(parseMrsl('::EXECUTE::\ntrue\n'), ownerId);
+    expect(fits.runnable).toBeGreaterThan(0);
+    const tooBig = await remote.feasibility(parseMrsl('::EXECUTE::\ntrue\n\n::MEMORY::\n99999999\n'), ownerId);
+    expect(tooBig.runnable).toBe(0);
+    expect(JSON.stringify(tooBig)).toContain('MEMORY');
+    const bad = await raw(socketPath, `${JSON.stringify({ id: 9, method: 'feasibility', params: { spec: { EXECUTE: 'not a list', NOSUCH: 1 }, ownerId } })}\n`);
+    expect(JSON.parse(bad.text)).toMatchObject({ id: 9, error: { code: 'MIG_E_MRSL_INVALID' } });
+  });
+
   it('refuses a second engine for the site while the first serves', async () => {
     const second = new EngineSocketServer({ site: t.site, engine, socketPath });
     expect(await codeOf(second.listen())).toBe('MIG_E_ENGINE_RUNNING');

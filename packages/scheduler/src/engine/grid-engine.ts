@@ -6,9 +6,10 @@
  * and a restart rebuilds the index from the database.
  * @packageDocumentation
  */
-import type { GridDispatcher, JobChangeCursor, JobRecord, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
+import type { FeasibilityReport, GridDispatcher, JobChangeCursor, JobRecord, JobSpec, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
 import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults } from '@migrid/core';
 import { generateJobScript } from '../job-script/generate-job-script.js';
+import { feasibilityReport } from './feasibility.js';
 import { JobQueueIndex } from '../scheduling/job-queue-index.js';
 import { createPolicyRegistry, type PolicyRegistry } from '../scheduling/policy-registry.js';
 import type { QueuedJob } from '../scheduling/queued-job.js';
@@ -326,8 +327,7 @@ export class GridEngine implements GridDispatcher {
   }
 
   /** Which registered units could run a job, and why the others could not (see `feasibility.ts`). */
-  async feasibility(spec: JobRecord['spec'], ownerId: string) {
-    const { feasibilityReport } = await import('./feasibility.js');
+  async feasibility(spec: JobSpec, ownerId: string): Promise<FeasibilityReport> {
     return feasibilityReport(this.site, spec, ownerId);
   }
 

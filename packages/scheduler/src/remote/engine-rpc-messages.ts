@@ -8,7 +8,7 @@
 import type { MigErrorCode } from '@migrid/core';
 
 /** The calls `grid_script` answers: the {@link GridDispatcher} methods, with resources by id. */
-export const ENGINE_RPC_METHODS = ['requestWork', 'heartbeat', 'reportFailure', 'openSession', 'completeSession', 'jobChanged'] as const;
+export const ENGINE_RPC_METHODS = ['requestWork', 'heartbeat', 'reportFailure', 'openSession', 'completeSession', 'jobChanged', 'feasibility'] as const;
 
 /** One of {@link ENGINE_RPC_METHODS}. */
 export type EngineRpcMethod = (typeof ENGINE_RPC_METHODS)[number];

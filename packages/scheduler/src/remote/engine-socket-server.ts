@@ -8,7 +8,7 @@
  */
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { InvalidInputError, isMigError, MigError, type GridDispatcher, type Site, type UnitCapacity } from '@migrid/core';
+import { InvalidInputError, isMigError, jobSpecFromJson, MigError, type GridDispatcher, type Site, type UnitCapacity } from '@migrid/core';
 import {
   ENGINE_RPC_METHODS,
   LineSplitter,
@@ -208,6 +208,10 @@ export class EngineSocketServer {
       }
       case 'completeSession':
         return this.engine.completeSession(text(params, 'sessionId'));
+      case 'feasibility': {
+        if (this.engine.feasibility === undefined) throw new MigError('MIG_E_GRID_UNAVAILABLE', 'This grid engine does not answer feasibility questions.');
+        return this.engine.feasibility(jobSpecFromJson(params.spec), text(params, 'ownerId'));
+      }
       case 'jobChanged': {
         // The engine trusts the database, not the caller: it re-reads the job.
         const job = await this.site.jobs.get(text(params, 'jobId'));

@@ -7,11 +7,14 @@
  */
 import { createConnection, type Socket } from 'node:net';
 import {
+  jobSpecToJson,
   MigError,
   MIG_ERROR_CODES,
+  type FeasibilityReport,
   type GridDispatcher,
   type JobRecord,
   type JobSession,
+  type JobSpec,
   type MigErrorCode,
   type ResourceRecord,
   type Site,
@@ -89,6 +92,10 @@ export class RemoteGridDispatcher implements GridDispatcher {
 
   async completeSession(sessionId: string): Promise<JobRecord> {
     return (await this.call('completeSession', { sessionId })) as JobRecord;
+  }
+
+  async feasibility(spec: JobSpec, ownerId: string): Promise<FeasibilityReport> {
+    return (await this.call('feasibility', { spec: jobSpecToJson(spec), ownerId })) as FeasibilityReport;
   }
 
   jobChanged(job: JobRecord): void {
