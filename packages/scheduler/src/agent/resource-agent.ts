@@ -8,8 +8,8 @@
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { readFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { InvalidInputError } from '@migrid/core';
 import type { Executor, ExecutorOutcome, RunningJob } from '../executors/executor.js';
@@ -70,6 +70,13 @@ export class ResourceAgent {
   private readonly loops: Promise<void>[] = [];
   private readonly running = new Map<string, { unit: string; job: RunningJob; sessionId: string; dir: string }>();
   private readonly wakeups = new Set<() => void>();
+  /** Units sleeping because the site had no work for them. */
+  private readonly idleUnits = new Set<() => void>();
+  /**
+   * Keep-alive connections to the site, so a unit asking for work, its heartbeats and reports do
+   * not pay a TLS handshake each (idle connections close after 30 s, before the site's 65 s).
+   */
+  private connections: HttpsAgent | HttpAgent | undefined;
 
   constructor(options: ResourceAgentOptions) {
     let base: URL;
@@ -92,6 +99,8 @@ export class ResourceAgent {
   /** Starts a loop per unit. */
   async start(): Promise<void> {
     if (this.options.caFile !== undefined) this.ca = await readFile(this.options.caFile);
+    const keepAlive = { keepAlive: true, timeout: 30_000 };
+    this.connections = this.base.protocol === 'https:' ? new HttpsAgent({ ...keepAlive, ...(this.ca === undefined ? {} : { ca: this.ca }) }) : new HttpAgent(keepAlive);
     await mkdir(this.options.workDir, { recursive: true, mode: 0o700 });
     for (const unit of this.options.units) this.loops.push(this.unitLoop(unit));
   }
@@ -102,21 +111,25 @@ export class ResourceAgent {
     for (const wake of this.wakeups) wake();
     if (options.cancelRunning === true) for (const r of this.running.values()) await r.job.cancel('the agent stops').catch(() => undefined);
     await Promise.allSettled(this.loops);
+    this.connections?.destroy();
   }
 
   private log(message: string): void {
     this.options.log?.(message);
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`; `stop()` wakes every sleeper, and whoever holds `group` can wake its own. */
+  private sleep(ms: number, group?: Set<() => void>): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.wakeups.delete(done);
+        group?.delete(done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       this.wakeups.add(done);
+      group?.add(done);
     });
   }
 
@@ -136,6 +149,7 @@ export class ResourceAgent {
             ...headers,
           },
           ...(this.ca === undefined ? {} : { ca: this.ca }),
+          ...(this.connections === undefined ? {} : { agent: this.connections }),
           timeout: 60_000,
         },
         (res) => {
@@ -199,9 +213,13 @@ export class ResourceAgent {
       }
       await this.applyCancels(answer.cancel);
       if (answer.job === null) {
-        await this.sleep(Math.max(0.2, Math.min(this.options.maxIdleSeconds ?? 60, answer.retryAfterSeconds)) * 1000);
+        await this.sleep(Math.max(0.2, Math.min(this.options.maxIdleSeconds ?? 60, answer.retryAfterSeconds)) * 1000, this.idleUnits);
         continue;
       }
+      // Work has arrived, so more may wait: one idle unit asks now rather than after its retry
+      // time (and, when it gets a job too, wakes the next), at most one extra request per job.
+      const [next] = this.idleUnits;
+      next?.();
       await this.runJob(unit, answer.job);
     }
   }
@@ -231,13 +249,15 @@ export class ResourceAgent {
     this.running.set(job.id, { unit: unit.name, job: running, sessionId: job.sessionId, dir });
     const done = running.wait();
     let finished = false;
+    // Only this job's heartbeat wait ends early when it finishes (not other jobs' heartbeats).
+    const heartbeatWait = new Set<() => void>();
     void done.finally(() => {
       finished = true;
-      for (const wake of this.wakeups) wake();
+      for (const wake of heartbeatWait) wake();
     });
     const sizes = new Map<string, number>();
     while (!finished) {
-      await this.sleep(this.options.heartbeatMs ?? 5000);
+      await this.sleep(this.options.heartbeatMs ?? 5000, heartbeatWait);
       if (finished) break;
       await this.sendLiveOutput(job, dir, sizes);
       try {
