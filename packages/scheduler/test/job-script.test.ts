@@ -18,6 +18,9 @@ const JOB = '7_11_28_2026__10_00_00_testhost.0';
 /** The site's side: files in the owner's home, and what the job uploaded (in order). */
 const home = new Map<string, Buffer>();
 const uploads: { path: string; body: Buffer }[] = [];
+/** Paths whose next PUT the test server refuses once (a flaky upload). */
+const failPutOnce = new Set<string>();
+let connections = 0;
 let server: Server;
 let siteUrl: string;
 let work: string;
@@ -39,6 +42,13 @@ beforeAll(async () => {
       return;
     }
     if (req.method === 'PUT') {
+      if (failPutOnce.delete(path)) {
+        req.resume();
+        // Not one of curl's transient codes, so only the script's own fallback sends it again.
+        res.statusCode = 409;
+        res.end('refused once');
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -51,6 +61,7 @@ beforeAll(async () => {
     res.statusCode = 405;
     res.end();
   });
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
@@ -59,6 +70,8 @@ afterAll(async () => {
 });
 afterEach(async () => {
   uploads.length = 0;
+  failPutOnce.clear();
+  connections = 0;
   home.clear();
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
@@ -131,6 +144,45 @@ describe('the generated job script', () => {
     expect(code).toBe(3);
     await expect(readFile(join(work, 'ran'))).rejects.toThrow(/ENOENT/);
     expect(uploads).toEqual([]);
+  }, 30_000);
+
+  it('fetches all inputs over one connection and sends all results over another, the status last', async () => {
+    home.set('a.txt', 'A');
+    home.set('b.txt', 'B');
+    home.set('tool.sh', '#!/bin/sh\ncat "$@"\n');
+    const spec = parseMrsl('::EXECUTE::\n./tool.sh a.txt b.txt\n\n::INPUTFILES::\na.txt\nb.txt\n\n::EXECUTABLES::\ntool.sh\n');
+    const { code, stderr } = await runScript(generateJobScript({ jobId: JOB, sessionId: SID, siteUrl, spec, submitUser: 'u', unitName: 'exe0' }));
+    expect(code, stderr).toBe(0);
+    expect(connections).toBe(2);
+    expect(uploaded(`job_output/${JOB}/${JOB}.stdout`)).toBe('AB');
+    expect(uploaded(`job_output/${JOB}/${JOB}.io-status`)).toBe('get a.txt 0\nget b.txt 0\nget tool.sh 0\n');
+    expect(uploads.at(-1)?.path).toBe(`job_output/${JOB}/${JOB}.status`);
+  }, 30_000);
+
+  it('when one of several inputs is missing, notes which and stops before running anything', async () => {
+    home.set('a.txt', 'A');
+    const spec = parseMrsl('::EXECUTE::\ntouch ran\n\n::INPUTFILES::\na.txt\nmissing.txt\n');
+    const { code, stderr } = await runScript(generateJobScript({ jobId: JOB, sessionId: SID, siteUrl, spec, submitUser: 'u', unitName: 'exe0' }));
+    expect(code).toBe(3);
+    expect(stderr).toContain('could not fetch missing.txt');
+    await expect(readFile(join(work, 'ran'))).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(work, 'a.txt'), 'utf8')).toBe('A');
+    const notes = await readFile(join(work, `${JOB}.io-status`), 'utf8');
+    expect(notes).toMatch(/^get a\.txt 0\nget missing\.txt [1-9]\d*\n$/);
+    expect(uploads).toEqual([]);
+  }, 30_000);
+
+  it('when a result upload fails, sends them again one by one and still ends with the status', async () => {
+    failPutOnce.add(`job_output/${JOB}/${JOB}.stderr`);
+    const spec = parseMrsl('::EXECUTE::\necho out\necho err >&2\n');
+    const { code, stderr } = await runScript(generateJobScript({ jobId: JOB, sessionId: SID, siteUrl, spec, submitUser: 'u', unitName: 'exe0' }));
+    expect(code, stderr).toBe(0);
+    expect(uploaded(`job_output/${JOB}/${JOB}.stderr`)).toBe('err\n');
+    // stdout went up in the batch and again in the one-by-one fallback.
+    expect(uploads.filter((u) => u.path.endsWith('.stdout'))).toHaveLength(2);
+    // The status went up once, last, after everything else.
+    expect(uploads.filter((u) => u.path.endsWith('.status'))).toHaveLength(1);
+    expect(uploads.at(-1)?.path).toBe(`job_output/${JOB}/${JOB}.status`);
   }, 30_000);
 
   it('exits non-zero when the status upload fails (so the site can requeue the job)', async () => {

@@ -14,7 +14,8 @@
  * ```
  * @packageDocumentation
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 
 /** What `/proc/<pid>/stat` says about a process. */
 export interface ProcessStat {
@@ -30,20 +31,23 @@ export interface ProcessStat {
   readonly startTicks: number;
 }
 
-/** `/proc/<pid>/stat` parsed, or `undefined` when the process does not exist (or no `/proc`). */
-export async function readProcessStat(pid: number): Promise<ProcessStat | undefined> {
-  let text: string;
-  try {
-    text = await readFile(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
+/** Parses the text of `/proc/<pid>/stat`. */
+function parseProcessStat(text: string): ProcessStat | undefined {
   // The command name in parentheses may itself hold spaces and parentheses: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const [state, ppid, pgrp, session] = fields;
   const startTicks = Number(fields[19]);
   if (state === undefined) return undefined;
   return { state, ppid: Number(ppid), pgrp: Number(pgrp), session: Number(session), startTicks };
+}
+
+/** `/proc/<pid>/stat` parsed, or `undefined` when the process does not exist (or no `/proc`). */
+export async function readProcessStat(pid: number): Promise<ProcessStat | undefined> {
+  try {
+    return parseProcessStat(await readFile(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The command line of a process (its arguments), or `undefined` when it is gone. */
@@ -68,22 +72,30 @@ export async function processAgeSeconds(pid: number): Promise<number | undefined
   }
 }
 
-/** Live (not zombie) processes in session or process group `sid`. Without `/proc`: `undefined`. */
+/**
+ * Live (not zombie) processes in session or process group `sid`. Without `/proc`: `undefined`.
+ * Reads `/proc` synchronously: a scan of a few hundred tiny files takes a few milliseconds that
+ * way, against tens of milliseconds of thread-pool round trips (it runs at every job's end).
+ */
 export async function sessionMembers(sid: number): Promise<number[] | undefined> {
   let names: string[];
   try {
-    names = await readdir('/proc');
+    names = readdirSync('/proc');
   } catch {
     return undefined;
   }
   const members: number[] = [];
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    const pid = Number(name);
-    const stat = await readProcessStat(pid);
-    if (stat !== undefined && stat.state !== 'Z' && (stat.session === sid || stat.pgrp === sid)) members.push(pid);
+    let stat: ProcessStat | undefined;
+    try {
+      stat = parseProcessStat(readFileSync(`/proc/${name}/stat`, 'latin1'));
+    } catch {
+      continue;
+    }
+    if (stat !== undefined && stat.state !== 'Z' && (stat.session === sid || stat.pgrp === sid)) members.push(Number(name));
   }
-  return members;
+  return Promise.resolve(members);
 }
 
 function tryKill(pid: number, signal: NodeJS.Signals | 0): boolean {

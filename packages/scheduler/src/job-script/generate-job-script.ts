@@ -112,14 +112,30 @@ export function generateJobScript(input: JobScriptInput): string {
     '',
     '# Inputs and executables',
   ];
-  const fetch = (t: FileTransfer, executable: boolean): void => {
-    const dest = jobDirPath(destinationOf(t));
-    const url = URL_SOURCE.test(t.source) ? shellQuote(t.source) : `"$MIG_SID_URL/"${shellQuote(sessionPath(t.source))}`;
-    lines.push(`if mig_get ${url} ${shellQuote(dest)}; then mig_note ${shellQuote(`get ${dest}`)} 0 "$MIG_IOSTATUS"; else rc=$?; mig_note ${shellQuote(`get ${dest}`)} $rc "$MIG_IOSTATUS"; printf '%s\\n' ${shellQuote(`could not fetch ${t.source}`)} >&2; exit 3; fi`);
-    if (executable) lines.push(`chmod u+x ${shellQuote(dest)}`);
-  };
-  for (const t of spec.INPUTFILES) fetch(t, false);
-  for (const t of spec.EXECUTABLES) fetch(t, true);
+  const transfers = [...spec.INPUTFILES.map((t) => ({ t, executable: false })), ...spec.EXECUTABLES.map((t) => ({ t, executable: true }))];
+  const fetches = transfers.map(({ t, executable }) => ({
+    dest: jobDirPath(destinationOf(t)),
+    url: URL_SOURCE.test(t.source) ? shellQuote(t.source) : `"$MIG_SID_URL/"${shellQuote(sessionPath(t.source))}`,
+    source: t.source,
+    executable,
+  }));
+  const noteGot = (dest: string): string => `mig_note ${shellQuote(`get ${dest}`)} 0 "$MIG_IOSTATUS"`;
+  const oneByOne = fetches.map(
+    (f) => `if mig_get ${f.url} ${shellQuote(f.dest)}; then ${noteGot(f.dest)}; else rc=$?; mig_note ${shellQuote(`get ${f.dest}`)} $rc "$MIG_IOSTATUS"; printf '%s\\n' ${shellQuote(`could not fetch ${f.source}`)} >&2; exit 3; fi`,
+  );
+  if (fetches.length > 1) {
+    // One curl for every file (one process, one connection); file by file, with a note for each,
+    // only when that fails.
+    const pairs = fetches.map((f) => `-o ${shellQuote(f.dest)} ${f.url}`).join(' ');
+    lines.push(`if mig_curl --silent --fail --fail-early --retry 3 --connect-timeout 30 --create-dirs ${pairs} 2>/dev/null; then`);
+    for (const f of fetches) lines.push(`  ${noteGot(f.dest)}`);
+    lines.push('else');
+    for (const line of oneByOne) lines.push(`  ${line}`);
+    lines.push('fi');
+  } else {
+    lines.push(...oneByOne);
+  }
+  for (const f of fetches) if (f.executable) lines.push(`chmod u+x ${shellQuote(f.dest)}`);
   lines.push('', '# Environment');
   const env: [string, string][] = [
     ['MIG_JOBID', jobId],
@@ -153,12 +169,19 @@ export function generateJobScript(input: JobScriptInput): string {
     lines.push(`if [ -f ${shellQuote(src)} ]; then if mig_put ${shellQuote(src)} ${url}; then mig_note ${shellQuote(`send ${src}`)} 0 "$MIG_IOSTATUS"; else mig_note ${shellQuote(`send ${src}`)} $? "$MIG_IOSTATUS"; fi; else mig_note ${shellQuote(`send ${src}`)} missing "$MIG_IOSTATUS"; fi`);
   }
   const result = (file: string): string => `"$MIG_SID_URL/"${shellQuote(sessionPath(`${out}/${file}`))}`;
+  const stdoutUrl = result(`${jobId}.stdout`);
+  const stderrUrl = result(`${jobId}.stderr`);
+  const ioUrl = result(`${jobId}.io-status`);
+  const statusUrl = result(`${jobId}.status`);
   lines.push(
-    `mig_put "$MIG_STDOUT" ${result(`${jobId}.stdout`)} || mig_note 'send stdout' failed "$MIG_IOSTATUS"`,
-    `mig_put "$MIG_STDERR" ${result(`${jobId}.stderr`)} || mig_note 'send stderr' failed "$MIG_IOSTATUS"`,
-    `mig_put "$MIG_IOSTATUS" ${result(`${jobId}.io-status`)} || true`,
-    '# Last: the status file, whose arrival completes the job.',
-    `mig_put "$MIG_STATUS" ${result(`${jobId}.status`)} || exit 4`,
+    '# The results in one curl (one process, one connection), the status file last: its arrival',
+    '# completes the job. If any of them fails, again one by one, noting what failed.',
+    `if ! mig_curl --silent --fail --fail-early --retry 3 --connect-timeout 30 -o /dev/null -T "$MIG_STDOUT" ${stdoutUrl} -o /dev/null -T "$MIG_STDERR" ${stderrUrl} -o /dev/null -T "$MIG_IOSTATUS" ${ioUrl} -o /dev/null -T "$MIG_STATUS" ${statusUrl} 2>/dev/null; then`,
+    `  mig_put "$MIG_STDOUT" ${stdoutUrl} || mig_note 'send stdout' failed "$MIG_IOSTATUS"`,
+    `  mig_put "$MIG_STDERR" ${stderrUrl} || mig_note 'send stderr' failed "$MIG_IOSTATUS"`,
+    `  mig_put "$MIG_IOSTATUS" ${ioUrl} || true`,
+    `  mig_put "$MIG_STATUS" ${statusUrl} || exit 4`,
+    'fi',
     'exit 0',
     '',
   );
