@@ -140,6 +140,8 @@ describe('mig job', () => {
   }, WAIT);
 
   it('expires queued jobs older than a duration, leaving frozen and newer ones; refuses bad durations', async () => {
+    // A job thawed by an earlier test re-entered the queue then: it counts as queued since then.
+    const startedAt = Date.now();
     const [bad, zero, missing] = await Promise.all([mig('expire', '--older-than', '5x'), mig('expire', '--older-than', '0'), mig('expire')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--older-than must be a positive duration.*\[MIG_E_INVALID_INPUT\]/);
@@ -147,8 +149,8 @@ describe('mig job', () => {
     expect(missing.code).toBe(2);
     expect((await mig('freeze', ids[2] ?? '')).code).toBe(0);
     expect((await mig('expire', '--older-than', '1d')).stdout).toBe('');
-    // The first job (QUEUED) is older than 1 s, the resubmitted one may not be: wait until it is.
-    while (Date.now() - submittedAt < 1100) await new Promise((r) => setTimeout(r, 100));
+    // Every job queued before this test is older than 1 s once 1.1 s have passed.
+    while (Date.now() - Math.max(submittedAt, startedAt) < 1100) await new Promise((r) => setTimeout(r, 100));
     const expired = await mig('expire', '--older-than', '1');
     expect(expired.code, expired.stderr).toBe(0);
     const lines = expired.stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2));
