@@ -147,9 +147,9 @@ describe('the generated job script', () => {
   }, 30_000);
 
   it('fetches all inputs over one connection and sends all results over another, the status last', async () => {
-    home.set('a.txt', 'A');
-    home.set('b.txt', 'B');
-    home.set('tool.sh', '#!/bin/sh\ncat "$@"\n');
+    home.set('a.txt', Buffer.from('A'));
+    home.set('b.txt', Buffer.from('B'));
+    home.set('tool.sh', Buffer.from('#!/bin/sh\ncat "$@"\n'));
     const spec = parseMrsl('::EXECUTE::\n./tool.sh a.txt b.txt\n\n::INPUTFILES::\na.txt\nb.txt\n\n::EXECUTABLES::\ntool.sh\n');
     const { code, stderr } = await runScript(generateJobScript({ jobId: JOB, sessionId: SID, siteUrl, spec, submitUser: 'u', unitName: 'exe0' }));
     expect(code, stderr).toBe(0);
@@ -160,7 +160,7 @@ describe('the generated job script', () => {
   }, 30_000);
 
   it('when one of several inputs is missing, notes which and stops before running anything', async () => {
-    home.set('a.txt', 'A');
+    home.set('a.txt', Buffer.from('A'));
     const spec = parseMrsl('::EXECUTE::\ntouch ran\n\n::INPUTFILES::\na.txt\nmissing.txt\n');
     const { code, stderr } = await runScript(generateJobScript({ jobId: JOB, sessionId: SID, siteUrl, spec, submitUser: 'u', unitName: 'exe0' }));
     expect(code).toBe(3);
