@@ -21,6 +21,9 @@
  * server entry with `_web-server.ts`'s contract, to measure a variant), `BENCH_WEB_PROFILE=1` (run our server
  * under `--cpu-prof` and print where its time goes per section), `BENCH_WEB_KNOBS=0` (skip the
  * extra rows that show the effect of server-side settings), `BENCH_WEB_ONLY=transfer,list,stat`.
+ *
+ * Without a server: `bench/_web-listing.ts` gives the CPU per listing of the listing path alone
+ * (`view.list`, entry JSON, serialisation), for judging changes there on a busy machine.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';

@@ -111,6 +111,27 @@ function isDirStats(stats: Stats | null): boolean {
  */
 const LIST_STAT_BATCH = 512;
 
+/**
+ * The names in a folder that are valid UTF-8, as strings. Read as UTF-8 first (one string per entry
+ * and no buffers); only if a name then holds U+FFFD, which is how an invalid byte sequence decodes
+ * (or a name that really contains it), are the names read again as bytes and checked one by one.
+ */
+async function listedNames(dirPath: string): Promise<string[]> {
+  const texts = await readdir(dirPath);
+  if (!texts.some((name) => name.includes('\uFFFD'))) return texts;
+  const names: string[] = [];
+  for (const raw of await readdir(dirPath, { encoding: 'buffer' })) {
+    const name = decodeName(raw);
+    if (name !== null) names.push(name);
+  }
+  return names;
+}
+
+/** Sort order of listings: by UTF-16 code units (the same as code points for names without surrogates). */
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The implementation behind `createFileView`. Internal: protocols see the `FileView` interface. */
 export class FileViewImpl implements FileView {
   readonly roots: readonly ViewRootInfo[];
@@ -300,7 +321,7 @@ export class FileViewImpl implements FileView {
   list(path: string): Promise<FileInfo[]> {
     return this.guard(path, async () => {
       const t = await this.resolve(path, true, ['list']);
-      const entries = new Map<string, FileInfo>();
+      let infos: FileInfo[] = [];
       if (!this.isVirtualDir(t)) {
         const rt = t as RootTarget;
         if (rt.stats === null) throw enoent();
@@ -308,20 +329,23 @@ export class FileViewImpl implements FileView {
         const dir = await openAnchoredDir(rt.rootReal, rt.canonical, rt.viewPath, true);
         try {
           const names: string[] = [];
-          for (const raw of await readdir(dir.base, { encoding: 'buffer' })) {
-            const name = decodeName(raw);
-            if (name !== null && !isHiddenName(name, this.spec.rules)) names.push(name);
+          for (const name of await listedNames(dir.base)) {
+            if (!isHiddenName(name, this.spec.rules)) names.push(name);
           }
+          // Sorted before the stats, so the entries come out in order without a map or a second sort.
+          names.sort(byCodeUnits);
           for (let i = 0; i < names.length; i += LIST_STAT_BATCH) {
             if (i > 0) await yieldToEventLoop();
-            for (const name of names.slice(i, i + LIST_STAT_BATCH)) {
+            const stop = Math.min(names.length, i + LIST_STAT_BATCH);
+            for (let k = i; k < stop; k++) {
+              const name = names[k] as string;
               let s: Stats | undefined;
               try {
                 s = lstatSync(dir.child(name), { throwIfNoEntry: false });
               } catch {
                 s = undefined; // vanished or unreadable meanwhile: not listed
               }
-              if (s !== undefined) entries.set(name, toFileInfo(name, s));
+              if (s !== undefined) infos.push(toFileInfo(name, s));
             }
           }
         } finally {
@@ -329,10 +353,13 @@ export class FileViewImpl implements FileView {
         }
       }
       // Mount points (and their virtual ancestors) appear as folders and shadow real entries.
-      for (const [name, mount] of this.mounts.childrenOf(t.parts)) {
-        entries.set(name, await this.mountEntry(name, mount?.root));
+      const mounts = this.mounts.childrenOf(t.parts);
+      if (mounts.size > 0) {
+        const entries = new Map(infos.map((info) => [info.name, info]));
+        for (const [name, mount] of mounts) entries.set(name, await this.mountEntry(name, mount?.root));
+        infos = [...entries.values()].sort((a, b) => byCodeUnits(a.name, b.name));
       }
-      return [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return infos;
     });
   }
 

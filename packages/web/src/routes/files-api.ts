@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { ConflictError, InvalidInputError, type FileView } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
 import { contentDisposition, contentTypeFor } from '../files/content-type.js';
+import { FileSendStream } from '../files/file-send-stream.js';
 import {
   baseName, childPath, displayPath, entryJson, entrySchema, fileErrorResponses, flagOn, parentPath, pathString, queryFlag, type EntryJson,
 } from '../files/file-json.js';
@@ -20,7 +21,7 @@ import { registerRawBodyRoutes } from '../files/raw-body.js';
 import { viewOf } from '../files/view-access.js';
 
 const tags = ['files'];
-/** Read size for file downloads: big reads keep the event loop out of the way of bulk transfers. */
+/** Read size for checksums: big reads keep the event loop out of the way of bulk reads. */
 const READ_CHUNK = 1024 * 1024;
 /** The CSP of a served file: even if a browser renders it, it can run and load nothing. */
 const CONTENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
@@ -109,14 +110,14 @@ export async function registerFilesApiRoutes(app: FastifyInstance, ctx: WebConte
       reply.header('content-range', `bytes */${info.size}`);
       throw new InvalidInputError(`The requested range does not fit the ${info.size}-byte file.`, { code: 'MIG_E_RANGE_INVALID' });
     }
-    if (range.kind === 'range') {
-      const stream = await view.createReadStream(path, { start: range.start, end: range.end }, { highWaterMark: READ_CHUNK });
-      reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${info.size}`).header('content-length', range.end - range.start + 1);
-      return reply.send(stream);
-    }
-    if (info.size === 0) return reply.header('content-length', 0).send('');
-    const stream = await view.createReadStream(path, { start: 0, end: info.size - 1 }, { highWaterMark: READ_CHUNK });
-    return reply.header('content-length', info.size).send(stream);
+    if (range.kind !== 'range' && info.size === 0) return reply.header('content-length', 0).send('');
+    const { start, end } = range.kind === 'range' ? range : { start: 0, end: info.size - 1 };
+    // Opened (read access checked) even for HEAD, which then sends no bytes: Fastify would read and
+    // drop a whole stream for HEAD, so it gets an empty one and the length set here.
+    const handle = await view.open(path, 'r');
+    const body = request.method === 'HEAD' ? new FileSendStream(handle, 0, -1) : new FileSendStream(handle, start, end);
+    if (range.kind === 'range') reply.status(206).header('content-range', `bytes ${start}-${end}/${info.size}`);
+    return reply.header('content-length', end - start + 1).send(body);
   });
 
   await registerRawBodyRoutes(app, (scope) => {
