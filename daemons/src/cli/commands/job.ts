@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
-  InvalidInputError, JOB_STATES, NotFoundError, isJobState, jobSpecToJson, notifyJobEnded,
-  type JobEvent, type JobRecord, type JobState, type Site,
+  InvalidInputError, JOB_STATES, NotFoundError, isJobState, jobEventToJson, jobToJson, notifyJobEnded,
+  type JobRecord, type JobState, type Site,
 } from '@migrid/core';
 import { println, type CliIo } from '../io.js';
 import { withSite, type ConfigOption } from '../site-from-options.js';
@@ -12,30 +12,6 @@ const ADMIN = { kind: 'admin', userId: null } as const;
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
-
-/** A job as JSON for `--json` (the API's field names). */
-function jobJson(job: JobRecord): Record<string, unknown> {
-  return {
-    id: job.id,
-    name: job.name,
-    status: job.state,
-    ownerId: job.ownerId,
-    retryCount: job.retryCount,
-    resource: job.resourceId,
-    unit: job.unitName,
-    receivedAt: iso(job.receivedAt),
-    queuedAt: iso(job.queuedAt),
-    executingAt: iso(job.executingAt),
-    finishedAt: iso(job.finishedAt),
-    failureMessage: job.failureMessage,
-    verified: job.verified?.summary ?? null,
-    spec: jobSpecToJson(job.spec),
-  };
-}
-
-function eventJson(e: JobEvent): Record<string, unknown> {
-  return { at: iso(e.at), from: e.fromState, to: e.toState, actor: e.actor, detail: e.detail };
-}
 
 /** One line per job: id, state, owner, name, received. */
 function line(job: JobRecord, owner: string): string {
@@ -103,7 +79,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         }
         const page = await site.jobs.list({ ownerId, states, limit });
         if (opts.json === true) {
-          println(io, JSON.stringify(page.jobs.map(jobJson), null, 2));
+          println(io, JSON.stringify(page.jobs.map((j) => jobToJson(j, { withOwner: true })), null, 2));
           return;
         }
         const name = ownerNames(site);
@@ -122,7 +98,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         const record = await site.jobs.get(id);
         const history = await site.jobs.history(record.id);
         if (opts.json === true) {
-          println(io, JSON.stringify({ job: jobJson(record), history: history.map(eventJson) }, null, 2));
+          println(io, JSON.stringify({ job: jobToJson(record, { withOwner: true }), history: history.map(jobEventToJson) }, null, 2));
           return;
         }
         const owner = await ownerNames(site)(record.ownerId);

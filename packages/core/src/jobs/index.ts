@@ -28,6 +28,7 @@ export type {
 } from './job-store.js';
 export type { JobChangeCursor, JobChangesOptions, JobChangeBatch } from './job-store.js';
 export { createJobStore, jobSessionHash } from './job-store.js';
+export { jobToJson, jobEventToJson } from './job-json.js';
 export type { JobCommandStatus, JobStatusReport, JobIoStep } from './job-status-file.js';
 export { parseJobStatus, parseJobIoStatus, JOB_SETUP_FAILED_TEXT } from './job-status-file.js';
 export type { JobResultKind, JobResultData, JobResults } from './job-results.js';

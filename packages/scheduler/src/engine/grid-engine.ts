@@ -9,12 +9,12 @@
 import type { FeasibilityReport, GridDispatcher, JobChangeCursor, JobRecord, JobSpec, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
 import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults } from '@migrid/core';
 import { generateJobScript } from '../job-script/generate-job-script.js';
-import { feasibilityReport } from './feasibility.js';
+import { configuredUnitOffer, feasibilityReport } from './feasibility.js';
 import { JobQueueIndex } from '../scheduling/job-queue-index.js';
 import { createPolicyRegistry, type PolicyRegistry } from '../scheduling/policy-registry.js';
 import type { QueuedJob } from '../scheduling/queued-job.js';
 import type { SchedulingPolicy } from '../scheduling/scheduling-policy.js';
-import type { UnitJobType, UnitOffer } from '../scheduling/unit-offer.js';
+import type { UnitOffer } from '../scheduling/unit-offer.js';
 
 /** Options of {@link GridEngine}. */
 export interface GridEngineOptions {
@@ -34,8 +34,6 @@ export interface GridEngineOptions {
   readonly now?: () => number;
   readonly random?: () => number;
 }
-
-const JOB_TYPES: readonly UnitJobType[] = ['batch', 'interactive', 'bulk', 'all'];
 
 /** The grid engine; a {@link GridDispatcher} for the web app. */
 export class GridEngine implements GridDispatcher {
@@ -214,26 +212,17 @@ export class GridEngine implements GridDispatcher {
     return [...new Set(cancel)];
   }
 
+  /** The unit as configured, narrowed to what it says it can take now. */
   private offerOf(resource: ResourceRecord, unit: string, capacity: UnitCapacity): UnitOffer {
-    const cfg = resource.config;
-    const exe = cfg.EXECONFIG.find((u) => u.name === unit);
-    const jobType = (JOB_TYPES as readonly string[]).includes(cfg.JOBTYPE) ? (cfg.JOBTYPE as UnitJobType) : 'all';
+    const configured = configuredUnitOffer(resource, unit);
     const min = (a: number, b: number): number => (Number.isFinite(b) && b >= 0 ? Math.min(a, b) : a);
     return {
-      resourceId: resource.id,
-      unitName: unit,
-      publicName: `${cfg.PUBLICNAME !== '' ? cfg.PUBLICNAME : resource.id}_${unit}`,
-      architecture: cfg.ARCHITECTURE,
-      platform: cfg.PLATFORM,
-      jobType,
-      sandbox: cfg.SANDBOX,
-      cpuCount: min(cfg.CPUCOUNT, capacity.cpuCount),
-      nodeCount: min(exe?.nodecount ?? cfg.NODECOUNT, capacity.nodeCount),
-      cpuTime: min(exe?.cputime ?? Number.MAX_SAFE_INTEGER, capacity.cpuTimeSeconds),
-      memory: min(cfg.MEMORY, capacity.memoryMb),
-      disk: min(cfg.DISK, capacity.diskGb),
-      runtimeEnvironments: cfg.RUNTIMEENVIRONMENT.map((r) => r.name),
-      vgrids: exe?.vgrid ?? ['Generic'],
+      ...configured,
+      cpuCount: min(configured.cpuCount, capacity.cpuCount),
+      nodeCount: min(configured.nodeCount, capacity.nodeCount),
+      cpuTime: min(configured.cpuTime, capacity.cpuTimeSeconds),
+      memory: min(configured.memory, capacity.memoryMb),
+      disk: min(configured.disk, capacity.diskGb),
     };
   }
 

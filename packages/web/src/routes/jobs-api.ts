@@ -6,32 +6,15 @@
  * @packageDocumentation
  */
 import type { FastifyInstance } from 'fastify';
-import { InvalidInputError, JOB_STATES, jobSpecFromJson, jobSpecToJson, parseMrsl, type JobRecord, type JobState } from '@migrid/core';
+import { InvalidInputError, JOB_STATES, jobEventToJson, jobSpecFromJson, jobToJson, parseMrsl, type JobRecord, type JobState } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
 import { fileErrorResponses } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
 
 const tags = ['jobs'];
-const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
-/** The API form of a job. */
-export function jobJson(job: JobRecord): Record<string, unknown> {
-  return {
-    id: job.id,
-    name: job.name,
-    status: job.state,
-    retryCount: job.retryCount,
-    resource: job.resourceId,
-    unit: job.unitName,
-    receivedAt: iso(job.receivedAt),
-    queuedAt: iso(job.queuedAt),
-    executingAt: iso(job.executingAt),
-    finishedAt: iso(job.finishedAt),
-    failureMessage: job.failureMessage,
-    verified: job.verified?.summary ?? null,
-    spec: jobSpecToJson(job.spec),
-  };
-}
+/** A job as the API answers with it. */
+export const jobJson = (job: JobRecord): Record<string, unknown> => jobToJson(job);
 
 const nullableTime = { type: 'string', format: 'date-time', nullable: true } as const;
 const jobSchema = {
@@ -124,7 +107,7 @@ export function registerJobsApiRoutes(app: FastifyInstance, ctx: WebContext): vo
     const user = requireUser(request, 'jobs:read');
     const job = await ctx.site.jobs.getForOwner(request.params.id, user.id);
     const events = await ctx.site.jobs.history(job.id);
-    return { events: events.map((e) => ({ at: new Date(e.at).toISOString(), from: e.fromState, to: e.toState, actor: e.actor, detail: e.detail })) };
+    return { events: events.map(jobEventToJson) };
   });
 
   for (const action of ['cancel', 'freeze', 'thaw'] as const) {
