@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'state/**'] },
+  { ignores: ['**/dist/**', 'packages/scheduler/bundle/**', '**/node_modules/**', 'coverage/**', 'state/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
