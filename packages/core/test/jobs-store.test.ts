@@ -239,6 +239,33 @@ describe('job store', () => {
       expect(await codeOf(jobs.list({ states: ['queued' as JobState] }))).toBe('MIG_E_INVALID_INPUT');
     });
 
+    it('finds jobs by a part of their name, case-insensitively, with LIKE wildcards taken literally', async () => {
+      const { db } = current();
+      await addUser(db, ALICE);
+      await addUser(db, BOB);
+      const jobs = open();
+      const named = async (owner: string, name: string): Promise<string> => (await jobs.submit({ ownerId: owner, spec: parseMrsl(`::EXECUTE::\ntrue\n\n::JOBNAME::\n${name}\n`) })).id;
+      const blast = await named(ALICE, 'Blast-Run_1');
+      const percent = await named(ALICE, 'gain-100%');
+      // '!' is the escape character of the query; JOBNAME does not allow it, an older record may hold it.
+      const bang = await named(ALICE, 'wow');
+      await db.updateTable('jobs').set({ name: 'wow!' }).where('id', '=', bang).execute();
+      await named(ALICE, 'blastXrun-2');
+      await named(BOB, 'blast-run_bob');
+      const ids = async (nameContains: string): Promise<string[]> => (await jobs.list({ ownerId: ALICE, nameContains })).jobs.map((j) => j.id);
+      expect(await ids('blast-run_')).toEqual([blast]);
+      expect(await ids('BLAST')).toHaveLength(2);
+      expect(await ids('100%')).toEqual([percent]);
+      expect(await ids('%')).toEqual([percent]);
+      expect(await ids('_')).toEqual([blast]);
+      expect(await ids('!')).toEqual([bang]);
+      expect(await ids('nothing like it')).toEqual([]);
+      expect(await ids('')).toHaveLength(4);
+      expect(await codeOf(jobs.list({ nameContains: 'x'.repeat(201) }))).toBe('MIG_E_INVALID_INPUT');
+      expect(await codeOf(jobs.list({ nameContains: 'a\u0000b' }))).toBe('MIG_E_INVALID_INPUT');
+      expect(await ids("' OR 1=1 --")).toEqual([]);
+    });
+
     it('keeps owners apart: another owner\'s job is not found, exactly like a missing one', async () => {
       const { db } = current();
       await addUser(db, ALICE);

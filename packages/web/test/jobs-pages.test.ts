@@ -122,6 +122,10 @@ describe('the job pages in a browser, with a real engine and agent', () => {
     await g.t.site.db.updateTable('jobs').set({ name: EVIL }).where('id', '=', job.id).execute();
     await page.goto(`${g.base}/jobs`);
     expect(await page.locator(`#jobs-table tr[data-job="${job.id}"] td.name a`).textContent()).toBe(EVIL);
+    // Searching by a part of the name finds it, and only jobs whose names match.
+    await page.goto(`${g.base}/jobs?q=${encodeURIComponent('ONERROR=alert')}`);
+    expect(await page.locator('#jobs-table tr[data-job]').count()).toBe(1);
+    expect(await page.locator('#jobs-table tr[data-job]').first().getAttribute('data-job')).toBe(job.id);
     await page.goto(`${g.base}/jobs/${job.id}`);
     expect(await page.locator('h1').textContent()).toBe(EVIL);
     expect(await page.locator('main img').count()).toBe(0);

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { JobsTable, Database } from '../db/schema.js';
 import { ConflictError, DatabaseError, InvalidInputError, NotFoundError, PolicyError, isMigError } from '../errors.js';
@@ -77,6 +77,8 @@ export interface ListJobsFilter {
   readonly ownerId?: string | undefined;
   /** Only jobs in these states. */
   readonly states?: readonly JobState[] | undefined;
+  /** Only jobs whose name contains this text (case-insensitive for ASCII letters; at most 200 characters). */
+  readonly nameContains?: string | undefined;
   /** Page size, 1–1000 (default 100). */
   readonly limit?: number | undefined;
   /** The `next` cursor of the previous page: a job id; this page starts with the job received just before it. */
@@ -590,6 +592,7 @@ export function createJobStore(db: Kysely<Database>, options: JobStoreOptions = 
         z.object({
           ownerId: userIdSchema.optional(),
           states: z.array(stateSchema).max(JOB_STATES.length).optional(),
+          nameContains: z.string().max(200).refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { message: 'must not contain control characters' }).optional(),
           limit: z.int().min(1).max(1000).default(100),
           before: z.string().max(200).optional(),
         }),
@@ -601,6 +604,11 @@ export function createJobStore(db: Kysely<Database>, options: JobStoreOptions = 
       if (f.states !== undefined) {
         if (f.states.length === 0) return { jobs: [], next: null };
         query = query.where('state', 'in', f.states);
+      }
+      if (f.nameContains !== undefined && f.nameContains !== '') {
+        // LIKE with its wildcards escaped, on lower-cased text (SQLite's LIKE and lower() fold ASCII only).
+        const pattern = `%${f.nameContains.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+        query = query.where(sql<boolean>`lower(name) like ${pattern} escape '!'`);
       }
       if (f.before !== undefined) {
         const cursor = parseJobId(f.before);

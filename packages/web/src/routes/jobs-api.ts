@@ -62,14 +62,14 @@ export function registerJobsApiRoutes(app: FastifyInstance, ctx: WebContext): vo
     return reply.status(201).send(jobJson(announce(job)));
   });
 
-  app.get<{ Querystring: { status?: string; limit?: number; before?: string } }>('/api/v1/jobs', {
+  app.get<{ Querystring: { status?: string; name?: string; limit?: number; before?: string } }>('/api/v1/jobs', {
     schema: {
       tags,
       summary: 'Your jobs, newest first',
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { status: { type: 'string', maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'string', maxLength: 128 } },
+        properties: { status: { type: 'string', maxLength: 200 }, name: { type: 'string', maxLength: 200, description: 'Only jobs whose name contains this (case-insensitive)' }, limit: { type: 'integer', minimum: 1, maximum: 1000 }, before: { type: 'string', maxLength: 128 } },
       },
       response: { 200: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: jobSchema }, next: { type: 'string', nullable: true } } }, ...fileErrorResponses },
     },
@@ -79,7 +79,7 @@ export function registerJobsApiRoutes(app: FastifyInstance, ctx: WebContext): vo
     if (states !== undefined && !states.every((s) => (JOB_STATES as readonly string[]).includes(s))) {
       throw new InvalidInputError(`Unknown job status; use any of ${JOB_STATES.join(', ')} (comma-separated).`);
     }
-    const page = await ctx.site.jobs.list({ ownerId: user.id, states: states as JobState[] | undefined, limit: request.query.limit ?? 100, before: request.query.before });
+    const page = await ctx.site.jobs.list({ ownerId: user.id, states: states as JobState[] | undefined, nameContains: request.query.name, limit: request.query.limit ?? 100, before: request.query.before });
     return { jobs: page.jobs.map(jobJson), next: page.next ?? null };
   });
 

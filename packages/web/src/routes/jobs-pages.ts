@@ -23,8 +23,6 @@ import { feasibilitySection, isFinal, stateBadge, timeCell } from '../jobs/job-p
 import { requireUser } from '../plugins/authentication.js';
 
 const PAGE_SIZE = 25;
-/** How many of the newest jobs one name search reads at most (then it offers to go on). */
-const SEARCH_SCAN = 2000;
 /** The tail of stdout/stderr shown on a job page. */
 export const TAIL_BYTES = 64 * 1024;
 const FLASH = 'jobsFlash';
@@ -86,39 +84,9 @@ export function registerJobsPages(app: FastifyInstance, ctx: WebContext): void {
     const state = isJobState(stateWanted) ? stateWanted : undefined;
     const q = (request.query.q ?? '').trim();
     const before = request.query.before !== undefined && request.query.before !== '' ? request.query.before : undefined;
-    let jobs: JobRecord[] = [];
-    let next: string | null = null;
-    let scanNote: string | undefined;
-    if (q === '') {
-      const page = await site.jobs.list({ ownerId: user.id, states: state === undefined ? undefined : [state], limit: PAGE_SIZE, before });
-      jobs = [...page.jobs];
-      next = page.next;
-    } else {
-      // The store has no name index: read the newest jobs page by page, bounded.
-      const needle = q.toLowerCase();
-      let cursor = before;
-      let scanned = 0;
-      scan: while (scanned < SEARCH_SCAN) {
-        const page = await site.jobs.list({ ownerId: user.id, states: state === undefined ? undefined : [state], limit: 200, before: cursor });
-        for (const job of page.jobs) {
-          scanned += 1;
-          cursor = job.id;
-          if (job.name.toLowerCase().includes(needle)) jobs.push(job);
-          if (jobs.length === PAGE_SIZE) {
-            next = job.id;
-            break scan;
-          }
-        }
-        if (page.next === null) {
-          cursor = undefined;
-          break;
-        }
-      }
-      if (next === null && cursor !== undefined) {
-        next = cursor;
-        scanNote = `Searched the ${scanned} jobs after this page's start; more may match further back.`;
-      }
-    }
+    const page = await site.jobs.list({ ownerId: user.id, states: state === undefined ? undefined : [state], nameContains: q === '' ? undefined : q, limit: PAGE_SIZE, before });
+    const jobs: readonly JobRecord[] = page.jobs;
+    const next = page.next;
     const link = (extra: Record<string, string>): string => {
       const params = new URLSearchParams();
       if (state !== undefined) params.set('state', state);
@@ -146,7 +114,6 @@ ${jobs.length === 0
 <td class="hide-small">${timeCell(j.receivedAt)}</td>
 <td class="hide-small resource">${j.resourceId === null ? '' : `${j.resourceId}/${j.unitName ?? ''}`}</td></tr>`)}</tbody>
 </table></div>`}
-${scanNote === undefined ? '' : html`<p class="muted">${scanNote}</p>`}
 <nav class="pager actions" aria-label="Pages">${before === undefined ? '' : html`<a href="${link({})}">Newest</a>`}${next === null ? '' : html`<a href="${link({ before: next })}" rel="next">Older jobs</a>`}</nav>
 </section>`;
     return sendPage(reply, ctx.layout, { title: 'Jobs', body, scripts: ['jobs.js'] });
