@@ -6,12 +6,11 @@
  * command tree in-process (the CLI's injectable streams), which keeps the file fast on a busy machine.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, openSite, parseMrsl, type Site } from '@migrid/core';
-import { runCli } from '../src/cli/program.js';
+import { migInProcess } from './support/run-cli-in-process.js';
 import { runMig } from '../../test/support/run-mig.js';
 
 const WAIT = 120_000;
@@ -22,18 +21,7 @@ describe('mig job', () => {
   const ids: string[] = [];
   let submittedAt = 0;
   /** `mig job …` in-process: exit code and output, as `runMig` gives them. */
-  async function mig(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const stdin = new PassThrough();
-    stdin.end();
-    const code = await runCli(['node', 'mig', 'job', ...args], { stdin, stdout, stderr, env: {}, cwd: dir, status: { exitCode: 0 } });
-    return { code, stdout: out, stderr: err };
-  }
+  const mig = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => migInProcess(dir, ['job', ...args]);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mig-job-cli-'));

@@ -7,12 +7,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, openSite, parseMrsl, type Site } from '@migrid/core';
 import { runMig, type RunResult } from '../../test/support/run-mig.js';
 import { codeOf } from '../../test/support/errors.js';
-import { runCli } from '../src/cli/program.js';
+import { migInProcess } from './support/run-cli-in-process.js';
 
 const WAIT = 120_000;
 
@@ -23,23 +22,8 @@ const POVRAY = [
   '::ENVIRONMENTVARIABLE::', 'name=POVRAY_HOME', 'example=/usr/local/povray/', 'description=Path to Povray home.', '',
 ].join('\n');
 
-/**
- * Runs `mig runtime-env …` in this process (the same `runCli` the executable runs, with its own
- * streams): a child process per call would cost seconds each on a small machine. The executable
- * itself is run once below.
- */
-async function migIn(dir: string, args: readonly string[]): Promise<RunResult> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await runCli(['node', 'mig', 'runtime-env', ...args], {
-    stdin: new PassThrough(), stdout, stderr, env: {}, cwd: dir, status: { exitCode: 0 },
-  });
-  return { code, stdout: out, stderr: err };
-}
+/** `mig runtime-env …` in this process; the executable itself is run once below. */
+const migIn = (dir: string, args: readonly string[]): Promise<RunResult> => migInProcess(dir, ['runtime-env', ...args]);
 
 /** A resource configuration (JSON form) providing `provides`. */
 function resourceConfig(provides: unknown[]): unknown {

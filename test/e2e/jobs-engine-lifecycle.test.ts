@@ -14,9 +14,9 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalExecutor, ResourceAgent } from '@migrid/scheduler';
+import type { ResourceAgent } from '@migrid/scheduler';
 import { codeOf } from '../support/errors.js';
-import { openGridTestSite, type GridTestSite } from '../support/grid-site.js';
+import { openGridTestSite, startLocalAgent, type GridTestSite } from '../support/grid-site.js';
 import { createTestUser } from '../support/test-site.js';
 
 const WAIT = 60_000;
@@ -106,16 +106,7 @@ describe('the engine lifecycle with a local agent', () => {
     const added = await g.t.site.resources.add({ name: 'life1', ownerId: u.user.id, units: 1 });
     resourceId = added.resource.id;
     work = await mkdtemp(join(tmpdir(), 'mig-lifecycle-'));
-    agent = new ResourceAgent({
-      siteUrl: g.base,
-      token: added.token,
-      executor: new LocalExecutor(),
-      units: [{ name: 'exe0', capacity: { cpuTimeSeconds: 3600, nodeCount: 1, cpuCount: 1, memoryMb: 1024, diskGb: 10 } }],
-      workDir: join(work, 'agent'),
-      caFile: g.t.caCertPath,
-      heartbeatMs: 300,
-    });
-    await agent.start();
+    agent = await startLocalAgent(g, added.token, work);
   }, WAIT);
   afterAll(async () => {
     await agent?.stop({ cancelRunning: true });

@@ -10,8 +10,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalExecutor, ResourceAgent } from '@migrid/scheduler';
-import { openGridTestSite, type GridTestSite } from '../support/grid-site.js';
+import type { ResourceAgent } from '@migrid/scheduler';
+import { openGridTestSite, startLocalAgent, type GridTestSite } from '../support/grid-site.js';
 import { createTestUser, type TestSite } from '../support/test-site.js';
 
 const WAIT = 60_000;
@@ -66,16 +66,7 @@ describe('jobs on a resource with the local executor', () => {
     token = (await t.site.apiTokens.create(u.user.id, { name: 'test', scopes: ['jobs:write', 'files:write'] })).token;
     const added = await t.site.resources.add({ name: 'local1', ownerId: u.user.id, units: 1 });
     work = await mkdtemp(join(tmpdir(), 'mig-agent-'));
-    agent = new ResourceAgent({
-      siteUrl: base,
-      token: added.token,
-      executor: new LocalExecutor(),
-      units: [{ name: 'exe0', capacity: { cpuTimeSeconds: 3600, nodeCount: 1, cpuCount: 1, memoryMb: 1024, diskGb: 10 } }],
-      workDir: join(work, 'agent'),
-      caFile: t.caCertPath,
-      heartbeatMs: 300,
-    });
-    await agent.start();
+    agent = await startLocalAgent(g, added.token, work);
   }, WAIT);
   afterAll(async () => {
     await agent?.stop({ cancelRunning: true });

@@ -4,7 +4,8 @@
  * API. What the jobs tests share; each adds its own users, resources and agents.
  */
 import { pino } from 'pino';
-import { GridEngine, type GridEngineOptions } from '@migrid/scheduler';
+import { join } from 'node:path';
+import { GridEngine, LocalExecutor, ResourceAgent, type GridEngineOptions } from '@migrid/scheduler';
 import { WebServer } from '@migrid/web';
 import type { DatabaseKind } from './databases.js';
 import { openTestSite, type ConfigOverrides, type TestSite } from './test-site.js';
@@ -40,4 +41,22 @@ export async function openGridTestSite(
       await t.close();
     },
   };
+}
+
+/**
+ * Starts an agent with one unit (`exe0`: 1 CPU, 1 GiB, 3600 s) and the local executor for the
+ * resource `token` belongs to, working in `<workDir>/agent`; heartbeats every 300 ms.
+ */
+export async function startLocalAgent(g: GridTestSite, token: string, workDir: string): Promise<ResourceAgent> {
+  const agent = new ResourceAgent({
+    siteUrl: g.base,
+    token,
+    executor: new LocalExecutor(),
+    units: [{ name: 'exe0', capacity: { cpuTimeSeconds: 3600, nodeCount: 1, cpuCount: 1, memoryMb: 1024, diskGb: 10 } }],
+    workDir: join(workDir, 'agent'),
+    caFile: g.t.caCertPath,
+    heartbeatMs: 300,
+  });
+  await agent.start();
+  return agent;
 }

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMrsl, type UserRecord } from '@migrid/core';
-import { LocalExecutor, ResourceAgent } from '@migrid/scheduler';
+import type { ResourceAgent } from '@migrid/scheduler';
 import { SESSION_COOKIE } from '../src/plugins/sessions.js';
-import { openGridTestSite, type GridTestSite } from '../../../test/support/grid-site.js';
+import { openGridTestSite, startLocalAgent, type GridTestSite } from '../../../test/support/grid-site.js';
 import { createTestUser } from '../../../test/support/test-site.js';
 import { sessionFor } from './support/sessions.js';
 
@@ -32,16 +32,7 @@ beforeAll(async () => {
   user = (await createTestUser(g.t.site)).user;
   const added = await g.t.site.resources.add({ name: 'local1', ownerId: user.id, units: 1 });
   work = await mkdtemp(join(tmpdir(), 'mig-jobs-pages-'));
-  agent = new ResourceAgent({
-    siteUrl: g.base,
-    token: added.token,
-    executor: new LocalExecutor(),
-    units: [{ name: 'exe0', capacity: { cpuTimeSeconds: 3600, nodeCount: 1, cpuCount: 1, memoryMb: 1024, diskGb: 10 } }],
-    workDir: join(work, 'agent'),
-    caFile: g.t.caCertPath,
-    heartbeatMs: 300,
-  });
-  await agent.start();
+  agent = await startLocalAgent(g, added.token, work);
   const s = await sessionFor(g.t.site, user.id);
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1100, height: 900 } });
