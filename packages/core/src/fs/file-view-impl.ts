@@ -134,21 +134,31 @@ function byCodeUnits(a: string, b: string): number {
 
 /** The implementation behind `createFileView`. Internal: protocols see the `FileView` interface. */
 export class FileViewImpl implements FileView {
-  readonly roots: readonly ViewRootInfo[];
+  private rootInfos: readonly ViewRootInfo[] | undefined;
   private readonly spec: CheckedSpec;
   private readonly mounts: MountTable<RootContext>;
   private readonly byId: Map<string, RootContext>;
   private readonly quota: QuotaPolicy;
 
-  constructor(input: ViewSpec) {
-    this.spec = checkViewSpec(input);
+  /**
+   * @param input the view's spec.
+   * @param checked the same spec after {@link checkViewSpec}, when the caller already checked it
+   *   (internal: the live view), so a large spec is not checked twice.
+   */
+  constructor(input: ViewSpec, checked?: CheckedSpec) {
+    this.spec = checked ?? checkViewSpec(input);
     this.quota = this.spec.quota ?? createDirectoryQuota();
     const contexts = this.spec.roots.map((root) => new RootContext(root, this.quota, this.spec.events));
     this.byId = new Map(contexts.map((ctx) => [ctx.root.id, ctx]));
     this.mounts = new MountTable<RootContext>(contexts.map((ctx): MountedRoot<RootContext> => ({ root: ctx, mountParts: ctx.root.mountParts })));
-    this.roots = Object.freeze(
+  }
+
+  /** The roots as protocols may see them; built on first use (most sessions never ask). */
+  get roots(): readonly ViewRootInfo[] {
+    this.rootInfos ??= Object.freeze(
       this.spec.roots.map((r) => Object.freeze({ id: r.id, mountPath: r.mountPath, access: Object.freeze({ ...r.access }), protected: r.protected, quotaBytes: r.quotaBytes })),
     );
+    return this.rootInfos;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -356,26 +366,20 @@ export class FileViewImpl implements FileView {
       const mounts = this.mounts.childrenOf(t.parts);
       if (mounts.size > 0) {
         const entries = new Map(infos.map((info) => [info.name, info]));
-        for (const [name, mount] of mounts) entries.set(name, await this.mountEntry(name, mount?.root));
+        let done = 0;
+        for (const [name, mount] of mounts) {
+          if (++done % LIST_STAT_BATCH === 0) await yieldToEventLoop();
+          entries.set(name, this.mountEntry(name, mount?.root));
+        }
         infos = [...entries.values()].sort((a, b) => byCodeUnits(a.name, b.name));
       }
       return infos;
     });
   }
 
-  private async mountEntry(name: string, ctx: RootContext | undefined): Promise<FileInfo> {
-    if (ctx === undefined) return virtualDirectoryInfo(name);
-    try {
-      const rootReal = await ctx.rootReal();
-      const dir = await openAnchoredDir(rootReal, [], `/${name}`);
-      try {
-        return toFileInfo(name, await dir.stat());
-      } finally {
-        await dir.close();
-      }
-    } catch {
-      return virtualDirectoryInfo(name);
-    }
+  private mountEntry(name: string, ctx: RootContext | undefined): FileInfo {
+    const s = ctx?.mountPointStats();
+    return s === undefined ? virtualDirectoryInfo(name) : toFileInfo(name, s);
   }
 
   realpath(path: string): Promise<string> {

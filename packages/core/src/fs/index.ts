@@ -27,3 +27,5 @@ export { createTrash, restoredName, TRASH_DIR_NAME } from './trash.js';
 export type { Trash, TrashItem } from './trash.js';
 export { createResumableUploads, uploadOwnerOf } from './resumable-uploads.js';
 export type { ResumableUploads, ResumableUploadsOptions, UploadState } from './resumable-uploads.js';
+export { createLiveFileView } from './live-file-view.js';
+export type { LiveViewSource } from './live-file-view.js';

@@ -11,8 +11,9 @@ import type { Principal } from '../principal.js';
 import { parseInput } from '../validation/parse-input.js';
 import { openAnchoredDir, SAFE_FILE_FLAGS, verifyFdInside, type AnchoredDir } from './anchored-dir.js';
 import type { FileView } from './file-view.js';
-import { FileViewImpl, type RootTarget } from './file-view-impl.js';
+import type { FileViewImpl, RootTarget } from './file-view-impl.js';
 import { errnoOf, mapFsError } from './fs-error-map.js';
+import { currentViewImpl } from './live-file-view.js';
 import { RootContext } from './root-context.js';
 import { tempName } from './upload-stream.js';
 import type { ViewProvider } from './view-provider.js';
@@ -95,9 +96,11 @@ const offsetSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 
 type Row = Database['upload_sessions'];
 
-function implOf(view: FileView): FileViewImpl {
-  if (!(view instanceof FileViewImpl)) throw new InvalidInputError('Resumable uploads work on views made by createFileView (or a ViewProvider) only.');
-  return view;
+/** The view serving this call (a live view's current one, after its generation check). */
+async function implOf(view: FileView): Promise<FileViewImpl> {
+  const impl = await currentViewImpl(view);
+  if (impl === null) throw new InvalidInputError('Resumable uploads work on views made by createFileView (or a ViewProvider) only.');
+  return impl;
 }
 
 function notFound(): NotFoundError {
@@ -223,7 +226,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
 
   return {
     async start(view, owner, input) {
-      const impl = implOf(view);
+      const impl = await implOf(view);
       const { path, size, overwrite = false, parents = false } = parseInput(startSchema, input, 'upload');
       const open_ = await db.selectFrom('upload_sessions').select((eb) => eb.fn.countAll<number>().as('n')).where('owner', '=', owner).where('expires_at', '>=', now()).executeTakeFirst();
       if (Number(open_?.n ?? 0) >= maxPerOwner) {
@@ -277,7 +280,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
     },
 
     async status(view, owner, id) {
-      const impl = implOf(view);
+      const impl = await implOf(view);
       const row = await rowOf(owner, id);
       const { t, dir } = await placeOf(impl, row);
       try {
@@ -294,7 +297,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
     },
 
     async append(view, owner, id, offsetInput, source) {
-      const impl = implOf(view);
+      const impl = await implOf(view);
       const offset = parseInput(offsetSchema, offsetInput, 'offset');
       const row = await rowOf(owner, id);
       if (busy.has(row.id)) throw new ConflictError('MIG_E_UPLOAD_OFFSET', 'Another chunk of this upload is being written; ask for the offset and resume after it.', { details: { offset: Number(row.received) } });
@@ -342,7 +345,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
     },
 
     async complete(view, owner, id) {
-      const impl = implOf(view);
+      const impl = await implOf(view);
       const row = await rowOf(owner, id);
       if (busy.has(row.id)) throw new ConflictError('MIG_E_UPLOAD_OFFSET', 'A chunk of this upload is still being written.', { details: { offset: Number(row.received) } });
       busy.add(row.id);
@@ -389,7 +392,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
     },
 
     async abort(view, owner, id) {
-      const impl = implOf(view);
+      const impl = await implOf(view);
       const row = await rowOf(owner, id);
       try {
         await removeTemp(impl, row);
@@ -406,7 +409,7 @@ export function createResumableUploads(options: ResumableUploadsOptions): Resuma
         const principal = principalOf(row.owner);
         if (principal !== null) {
           try {
-            await removeTemp(implOf(await views.viewFor(principal)), row);
+            await removeTemp(await implOf(await views.viewFor(principal)), row);
           } catch {
             // The folder or the account may be gone; the row goes anyway.
           }

@@ -1,3 +1,4 @@
+import { statSync, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { NotFoundError } from '../errors.js';
 import type { FileEvent, FileEventListener } from './file-event.js';
@@ -32,6 +33,20 @@ export class RootContext {
       return real;
     } catch {
       throw new NotFoundError('MIG_E_PATH_NOT_FOUND', `The folder ${this.root.mountPath} is not available right now; contact the site's support if this lasts.`);
+    }
+  }
+
+  /**
+   * The root folder's metadata for a listing of its parent (a mount point shown as an entry), or
+   * `undefined` when it is not available. Synchronous, so a folder with thousands of mount points
+   * (a user in many VGrids) lists in milliseconds; it only reads metadata, never grants access.
+   */
+  mountPointStats(): Stats | undefined {
+    try {
+      const s = statSync(this.realPath ?? this.root.hostPath, { throwIfNoEntry: false });
+      return s?.isDirectory() === true ? s : undefined;
+    } catch {
+      return undefined;
     }
   }
 

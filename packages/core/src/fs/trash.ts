@@ -6,8 +6,9 @@ import { FileAccessError, InvalidInputError, NotFoundError } from '../errors.js'
 import { openAnchoredDir, openChildDir, SAFE_FILE_FLAGS, type AnchoredDir } from './anchored-dir.js';
 import { fileTypeOf, type FileType } from './file-info.js';
 import type { FileView } from './file-view.js';
-import { FileViewImpl, type RootTarget } from './file-view-impl.js';
+import type { FileViewImpl, RootTarget } from './file-view-impl.js';
 import { errnoOf, mapFsError } from './fs-error-map.js';
+import { currentViewImpl, lastViewImpl } from './live-file-view.js';
 import { RootContext } from './root-context.js';
 import { removeTree, treeSize } from './tree-ops.js';
 import { describePath, formatVirtualPath } from './virtual-path.js';
@@ -72,8 +73,8 @@ function itemOf(r: TrashRecord): TrashItem {
   return { id: r.id, originalPath: r.originalPath, name: r.name, type: r.type, size: r.size, deletedAt: new Date(r.deletedAt), rootId: r.rootId };
 }
 
-function implOf(view: FileView): FileViewImpl {
-  if (!(view instanceof FileViewImpl)) throw new InvalidInputError('The trash works on views made by createFileView (or a ViewProvider) only.');
+function implOf(view: FileViewImpl | null): FileViewImpl {
+  if (view === null) throw new InvalidInputError('The trash works on views made by createFileView (or a ViewProvider) only.');
   if (!view.internalHides(TRASH_DIR_NAME)) {
     throw new FileAccessError('MIG_E_PERMISSION_DENIED', `The trash is unavailable: the site does not hide "${TRASH_DIR_NAME}" (add it to [files] hidden_names).`);
   }
@@ -152,8 +153,9 @@ function newId(now: number): string {
 }
 
 /**
- * The {@link Trash} of a view. The view must come from `createFileView` (as every
- * `ViewProvider` view does) and hide `.trash` (the default hidden names do).
+ * The {@link Trash} of a view. The view must come from `createFileView` or `createLiveFileView`
+ * (as every `ViewProvider` view does) and hide `.trash` (the default hidden names do). On a live
+ * view each call works on the current roots (a root that went away takes its trash with it).
  *
  * @example
  * ```ts
@@ -164,10 +166,12 @@ function newId(now: number): string {
  * ```
  */
 export function createTrash(view: FileView, options: { now?: () => number } = {}): Trash {
-  const impl = implOf(view);
+  implOf(lastViewImpl(view));
   const now = options.now ?? Date.now;
+  /** The view serving this call (a live view's current one). */
+  const current = async (): Promise<FileViewImpl> => implOf(await currentViewImpl(view));
 
-  async function findItem(id: unknown): Promise<{ ctx: RootContext; trash: AnchoredDir; record: TrashRecord }> {
+  async function findItem(impl: FileViewImpl, id: unknown): Promise<{ ctx: RootContext; trash: AnchoredDir; record: TrashRecord }> {
     if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new NotFoundError('MIG_E_TRASH_ITEM_NOT_FOUND', 'No such item in the trash; reload the trash and try again.');
     for (const ctx of impl.internalWritableRoots()) {
       const trash = await openTrash(ctx, false);
@@ -181,6 +185,7 @@ export function createTrash(view: FileView, options: { now?: () => number } = {}
 
   return {
     async list() {
+      const impl = await current();
       const items: TrashItem[] = [];
       for (const ctx of impl.internalWritableRoots()) {
         const trash = await openTrash(ctx, false);
@@ -202,6 +207,7 @@ export function createTrash(view: FileView, options: { now?: () => number } = {}
     },
 
     async moveToTrash(path) {
+      const impl = await current();
       const t = await impl.internalTarget(path, 'write');
       try {
         if (t.stats === null) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
@@ -248,7 +254,8 @@ export function createTrash(view: FileView, options: { now?: () => number } = {}
     },
 
     async restore(id) {
-      const { ctx, trash, record } = await findItem(id);
+      const impl = await current();
+      const { ctx, trash, record } = await findItem(impl, id);
       try {
         let payload: Stats;
         try {
@@ -297,7 +304,7 @@ export function createTrash(view: FileView, options: { now?: () => number } = {}
     },
 
     async purge(id) {
-      const { ctx, trash, record } = await findItem(id);
+      const { ctx, trash, record } = await findItem(await current(), id);
       try {
         const freed = await removeTree(trash, record.id).catch((err: unknown) => (errnoOf(err) === 'ENOENT' ? 0 : Promise.reject(err)));
         await unlink(trash.child(`${record.id}.json`)).catch(() => undefined);
@@ -309,6 +316,7 @@ export function createTrash(view: FileView, options: { now?: () => number } = {}
     },
 
     async empty() {
+      const impl = await current();
       let removed = 0;
       for (const ctx of impl.internalWritableRoots()) {
         const trash = await openTrash(ctx, false);
