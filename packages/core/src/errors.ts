@@ -100,6 +100,23 @@ export const MIG_ERROR_CODES = {
   MIG_E_TRASH_ITEM_NOT_FOUND: 404,
   MIG_E_UPLOAD_NOT_FOUND: 404,
   MIG_E_UPLOAD_OFFSET: 409,
+  // VGrids: an unknown VGrid, a name taken, a name that breaks the rules, the last owner, an action the actor may not take
+  MIG_E_VGRID_NOT_FOUND: 404,
+  MIG_E_VGRID_EXISTS: 409,
+  MIG_E_VGRID_NAME: 400,
+  MIG_E_VGRID_LAST_OWNER: 409,
+  MIG_E_VGRID_NOT_ALLOWED: 403,
+  // VGrids: a participant (owner, member, resource) or request that is not there, or is there already
+  MIG_E_VGRID_PARTICIPANT_NOT_FOUND: 404,
+  MIG_E_VGRID_PARTICIPANT_EXISTS: 409,
+  MIG_E_VGRID_REQUEST_NOT_FOUND: 404,
+  MIG_E_VGRID_REQUEST_EXISTS: 409,
+  // share links
+  MIG_E_SHARE_LINK_NOT_FOUND: 404,
+  MIG_E_SHARE_LINK_EXPIRED: 403,
+  MIG_E_SHARE_LINK_REVOKED: 403,
+  MIG_E_SHARE_LINK_USED_UP: 403,
+  MIG_E_SHARE_LINK_NOT_ALLOWED: 403,
   // certificates
   MIG_E_CERTIFICATE: 500,
   MIG_E_CERTIFICATE_INVALID: 400,
@@ -150,7 +167,7 @@ export class MigError extends Error {
 
 /** Input that fails validation: a wrong type, a bad character, a value out of range, too long. */
 export class InvalidInputError extends MigError {
-  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_INVALID_INPUT' | 'MIG_E_TOO_LARGE' | 'MIG_E_INVALID_DN' | 'MIG_E_PASSWORD_HASH_FORMAT' | 'MIG_E_RANGE_INVALID' } = {}) {
+  constructor(message: string, options: MigErrorOptions & { code?: 'MIG_E_INVALID_INPUT' | 'MIG_E_TOO_LARGE' | 'MIG_E_INVALID_DN' | 'MIG_E_PASSWORD_HASH_FORMAT' | 'MIG_E_RANGE_INVALID' | 'MIG_E_VGRID_NAME' } = {}) {
     super(options.code ?? 'MIG_E_INVALID_INPUT', message, options);
   }
 }
@@ -171,28 +188,28 @@ export class DatabaseError extends MigError {
 
 /** A named thing (user, request, key, token) does not exist. */
 export class NotFoundError extends MigError {
-  constructor(code: 'MIG_E_USER_NOT_FOUND' | 'MIG_E_SIGNUP_NOT_FOUND' | 'MIG_E_SSH_KEY_NOT_FOUND' | 'MIG_E_TOKEN_NOT_FOUND' | 'MIG_E_PATH_NOT_FOUND' | 'MIG_E_TRASH_ITEM_NOT_FOUND' | 'MIG_E_UPLOAD_NOT_FOUND' | 'MIG_E_JOB_NOT_FOUND' | 'MIG_E_RESOURCE_NOT_FOUND' | 'MIG_E_RUNTIME_ENV_NOT_FOUND', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_USER_NOT_FOUND' | 'MIG_E_SIGNUP_NOT_FOUND' | 'MIG_E_SSH_KEY_NOT_FOUND' | 'MIG_E_TOKEN_NOT_FOUND' | 'MIG_E_PATH_NOT_FOUND' | 'MIG_E_TRASH_ITEM_NOT_FOUND' | 'MIG_E_UPLOAD_NOT_FOUND' | 'MIG_E_JOB_NOT_FOUND' | 'MIG_E_RESOURCE_NOT_FOUND' | 'MIG_E_RUNTIME_ENV_NOT_FOUND' | 'MIG_E_SHARE_LINK_NOT_FOUND' | 'MIG_E_VGRID_NOT_FOUND' | 'MIG_E_VGRID_PARTICIPANT_NOT_FOUND' | 'MIG_E_VGRID_REQUEST_NOT_FOUND', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }
 
 /** The thing to create exists already, or the object is not in a state that allows the action. */
 export class ConflictError extends MigError {
-  constructor(code: 'MIG_E_SITE_EXISTS' | 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SIGNUP_EXISTS' | 'MIG_E_ACCOUNT_STATE' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY' | 'MIG_E_UPLOAD_OFFSET' | 'MIG_E_JOB_STATE' | 'MIG_E_RESOURCE_EXISTS' | 'MIG_E_RUNTIME_ENV_EXISTS' | 'MIG_E_RUNTIME_ENV_IN_USE', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_SITE_EXISTS' | 'MIG_E_USER_EXISTS' | 'MIG_E_SIGNUP_NOT_PENDING' | 'MIG_E_SIGNUP_EXISTS' | 'MIG_E_ACCOUNT_STATE' | 'MIG_E_SSH_KEY_EXISTS' | 'MIG_E_TOTP_NOT_ENROLLED' | 'MIG_E_TOTP_ENABLED' | 'MIG_E_PATH_EXISTS' | 'MIG_E_NOT_A_DIRECTORY' | 'MIG_E_IS_A_DIRECTORY' | 'MIG_E_DIRECTORY_NOT_EMPTY' | 'MIG_E_UPLOAD_OFFSET' | 'MIG_E_JOB_STATE' | 'MIG_E_RESOURCE_EXISTS' | 'MIG_E_RUNTIME_ENV_EXISTS' | 'MIG_E_RUNTIME_ENV_IN_USE' | 'MIG_E_VGRID_EXISTS' | 'MIG_E_VGRID_LAST_OWNER' | 'MIG_E_VGRID_PARTICIPANT_EXISTS' | 'MIG_E_VGRID_REQUEST_EXISTS', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }
 
 /** Authentication failed or is not allowed now (wrong secret, banned address, disabled account). */
 export class AuthError extends MigError {
-  constructor(code: 'MIG_E_AUTH_FAILED' | 'MIG_E_ACCOUNT_DISABLED' | 'MIG_E_ACCOUNT_EXPIRED' | 'MIG_E_PROTOCOL_DISABLED' | 'MIG_E_BANNED' | 'MIG_E_TOTP_INVALID' | 'MIG_E_TOKEN_SCOPE', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_AUTH_FAILED' | 'MIG_E_ACCOUNT_DISABLED' | 'MIG_E_ACCOUNT_EXPIRED' | 'MIG_E_PROTOCOL_DISABLED' | 'MIG_E_BANNED' | 'MIG_E_TOTP_INVALID' | 'MIG_E_TOKEN_SCOPE' | 'MIG_E_SHARE_LINK_EXPIRED' | 'MIG_E_SHARE_LINK_REVOKED' | 'MIG_E_SHARE_LINK_USED_UP', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }
 
 /** A secret (password, SSH key) does not meet the site's policy. */
 export class PolicyError extends MigError {
-  constructor(code: 'MIG_E_PASSWORD_POLICY' | 'MIG_E_SSH_KEY_INVALID' | 'MIG_E_SSH_KEY_WEAK' | 'MIG_E_TOO_MANY_SESSIONS' | 'MIG_E_JOB_LIMIT', message: string, options: MigErrorOptions = {}) {
+  constructor(code: 'MIG_E_PASSWORD_POLICY' | 'MIG_E_SSH_KEY_INVALID' | 'MIG_E_SSH_KEY_WEAK' | 'MIG_E_TOO_MANY_SESSIONS' | 'MIG_E_JOB_LIMIT' | 'MIG_E_SHARE_LINK_NOT_ALLOWED' | 'MIG_E_VGRID_NOT_ALLOWED', message: string, options: MigErrorOptions = {}) {
     super(code, message, options);
   }
 }

@@ -22,3 +22,5 @@ export * from './mrsl/index.js';
 export * from './resources/index.js';
 export * from './runtime-envs/index.js';
 export * from './jobs/index.js';
+export * from './vgrids/index.js';
+export * from './share-links/index.js';

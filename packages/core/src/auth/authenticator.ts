@@ -20,6 +20,12 @@ import type { AuditLog } from './audit-log.js';
 import type { AuthLog } from './auth-log.js';
 import type { Defender } from './defender.js';
 import { requireIpAddress } from './ip-address.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ShareLinkPrincipal } from '../principal.js';
+import type { ShareLinkMode } from '../share-links/share-link.js';
+import { isShareIdShape } from '../share-links/share-link-id.js';
+import { shareLinkState } from '../share-links/share-link.js';
+import { shareLinkLogName, type ShareLinkLoginRecord } from '../share-links/share-link-store.js';
 import { USER_PROTOCOLS, parseStoredSettings } from '../users/user-record.js';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 import type { PasswordHashOptions } from './password-hash.js';
@@ -72,6 +78,20 @@ export interface TokenAuthResult extends AuthResult {
   readonly scopes: readonly ApiTokenScope[];
 }
 
+/** How the authenticator reads share links and counts their uses (the share link store is one). */
+export interface ShareLinkLogins {
+  /** The link with this id, its password hash and whether its owner is active; undefined when unknown. */
+  findForLogin(id: string): Promise<ShareLinkLoginRecord | undefined>;
+  /** Counts one use atomically; throws `MIG_E_SHARE_LINK_USED_UP` (or revoked/expired) when it cannot. */
+  recordUse(id: string): Promise<void>;
+}
+
+/** A successful share-link login: the principal to ask views for, and what the link allows. */
+export interface ShareLinkAuthResult extends ShareLinkPrincipal {
+  readonly mode: ShareLinkMode;
+  readonly linkKind: 'file' | 'folder';
+}
+
 /** Login-time password rules (MiG's `password_policy` / `password_legacy_policy`). */
 export interface LoginPasswordPolicy {
   /** The site's password policy. */
@@ -96,6 +116,8 @@ export interface AuthenticatorOptions {
   readonly sshKeys?: SshKeyStore;
   readonly apiTokens?: ApiTokenStore;
   readonly totp?: TotpStore;
+  /** Share links, for {@link Authenticator.authenticateShareLink}; without them every share login fails. */
+  readonly shareLinks?: ShareLinkLogins;
   /** Cost of the hashes that replace old ones (and of the dummy hash); defaults to hashPassword's. */
   readonly hashOptions?: PasswordHashOptions;
   /**
@@ -140,6 +162,21 @@ export interface Authenticator {
    * @throws AuthError `MIG_E_BANNED`, `MIG_E_TOTP_INVALID`; ConflictError `MIG_E_TOTP_NOT_ENROLLED`.
    */
   verifyTotp(input: { userId: string; login: string; code: string; address: string }): Promise<void>;
+  /**
+   * A share-link login (the link's id as login name): the password is the link's own password when
+   * it has one, else the id itself (as in MiG). Guarded, counted and logged like a password login;
+   * in logs and the defender the link appears as `share-link:<hash>`, never by its id.
+   *
+   * What a client learns: an unknown id and a wrong password both give `MIG_E_AUTH_FAILED`
+   * ("unknown share link or wrong password"), counted by the defender. Only after the right id
+   * *and* password does it learn that the link is revoked (`MIG_E_SHARE_LINK_REVOKED`, also when the
+   * owner's account is no longer active), expired (`MIG_E_SHARE_LINK_EXPIRED`) or used up
+   * (`MIG_E_SHARE_LINK_USED_UP`); these are logged, not counted as guesses. A success counts one
+   * use of the link unless `countUse` is false (a protocol re-checking the login of a session it
+   * already counted).
+   * @throws AuthError as above and `MIG_E_BANNED`; InvalidInputError for a malformed address or protocol.
+   */
+  authenticateShareLink(input: { shareId: string; password: string; address: string; protocol: string; countUse?: boolean }): Promise<ShareLinkAuthResult>;
 }
 
 const common = {
@@ -156,6 +193,7 @@ const keySchema = z.object({
   signed: z.boolean().optional(),
 });
 const tokenSchema = z.object({ ...common, token: z.string().max(100_000), scope: z.string().max(64).optional() });
+const shareSchema = z.object({ ...common, shareId: z.string().max(100_000), password: z.string().max(100_000), countUse: z.boolean().optional() });
 const totpSchema = z.object({ userId: z.string().min(1).max(64), login: z.string().max(100_000), code: z.string().max(1_000), address: common.address });
 
 const MAX_LOGIN = 256;
@@ -257,6 +295,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     throw error;
   }
 
+  /** A share-link failure: counted and logged like any, with a message that says no more than needed. */
+  async function failShare(address: string, username: string, protocol: string, method: string, reason: string, secret: string): Promise<never> {
+    await defender.recordFailure({ address, username, protocol, secret });
+    await log('failure', protocol, method, username, address, reason);
+    throw new AuthError('MIG_E_AUTH_FAILED', 'Authentication failed: unknown share link or wrong password.');
+  }
+
   async function succeed(address: string, username: string, protocol: string, method: string, userId: string): Promise<void> {
     await defender.recordSuccess({ address, username, protocol });
     await log('success', protocol, method, username, address, 'ok');
@@ -341,6 +386,56 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       // per token, address and protocol (failures always are).
       if (tokenUseLogDue(`${verified.tokenId}|${address}|${protocol}`)) await log('success', protocol, method, username, address, 'ok');
       return { userId: verified.userId, tokenId: verified.tokenId, scopes: verified.scopes };
+    },
+
+    async authenticateShareLink(input) {
+      const { shareId, password, protocol, countUse, address: rawAddress } = parseInput(shareSchema, input, 'share link login');
+      const address = requireAddress(rawAddress);
+      const method = 'share-link';
+      const shaped = isShareIdShape(shareId);
+      // Never the id itself in logs or the defender's tables: it is the secret.
+      const username = shaped ? shareLinkLogName(shareId) : 'share-link:malformed';
+      await guard(address, username, protocol, method);
+      if (!shaped) return failShare(address, username, protocol, method, 'invalid-username', password);
+      const found = await options.shareLinks?.findForLogin(shareId);
+      const stored = found?.passwordHash ?? null;
+      let ok: boolean;
+      if (stored === null) {
+        // The id is the password: compare digests in constant time (also for unknown ids).
+        const a = createHash('sha256').update(password).digest();
+        const b = createHash('sha256').update(shareId).digest();
+        ok = timingSafeEqual(a, b) && found !== undefined;
+      } else {
+        const cacheKey = `share:${shareId}`;
+        ok = verifiedPasswords.has(cacheKey, stored, password) || (await verifyPassword(password, stored));
+        if (ok) verifiedPasswords.remember(cacheKey, stored, password);
+      }
+      if (found === undefined || !ok) return failShare(address, username, protocol, method, 'wrong-credentials', password);
+      const { link } = found;
+      const state = found.ownerActive ? shareLinkState(link, now()) : 'revoked';
+      const refusals = {
+        revoked: new AuthError('MIG_E_SHARE_LINK_REVOKED', found.ownerActive ? 'This share link was revoked by its owner.' : "This share link is no longer available: its owner's account is not active."),
+        expired: new AuthError('MIG_E_SHARE_LINK_EXPIRED', 'This share link has expired; ask its owner for a new one.'),
+        'used-up': new AuthError('MIG_E_SHARE_LINK_USED_UP', 'This share link has been used as often as its owner allowed; ask them for a new one.'),
+      } as const;
+      if (state !== 'active') {
+        await log('failure', protocol, method, username, address, `share-link-${state}`);
+        throw refusals[state];
+      }
+      if (countUse !== false) {
+        try {
+          await options.shareLinks?.recordUse(shareId);
+        } catch (err) {
+          if (isMigError(err)) await log('failure', protocol, method, username, address, 'share-link-used-up');
+          throw err;
+        }
+      }
+      await defender.recordSuccess({ address, username, protocol });
+      await log('success', protocol, method, username, address, 'ok');
+      await audit
+        ?.record({ actor: username, action: 'auth.login', target: username, outcome: 'success', address, details: { protocol, method, owner: link.ownerId, mode: link.mode } })
+        .catch(() => undefined);
+      return { kind: 'share-link', shareId: link.id, mode: link.mode, linkKind: link.kind };
     },
 
     async verifyTotp(input) {

@@ -27,3 +27,4 @@ export { createAuditLog } from './audit-log.js';
 export type { AuditLog, AuditEntry, AuditEntryInput, AuditQuery, AuditLogOptions } from './audit-log.js';
 export { createAuthenticator } from './authenticator.js';
 export type { Authenticator, AuthenticatorOptions, AuthSubject, UserLookup, AuthResult, TokenAuthResult, LoginPasswordPolicy } from './authenticator.js';
+export type { ShareLinkAuthResult, ShareLinkLogins } from './authenticator.js';

@@ -199,6 +199,15 @@ export const CONFIG_CATALOGUE: { readonly [S in SectionName]: SectionDoc<S> } = 
       default_country: { doc: 'Two-letter country code of new accounts (needed unless auto_create = "none").', example: '"DK"' },
     },
   },
+  vgrids: {
+    doc: 'VGrids (workgroups): who may create them and who among their owners may manage them.',
+    keys: {
+      label: { doc: 'What pages and messages call a VGrid, e.g. "Workgroup".' },
+      creators: { doc: 'Who may create VGrids: "field:regex" filters on the identity (distinguished_name, email, full_name, organization, ...), all must match; site admins always may.' },
+      managers: { doc: 'Which owners may manage their VGrids (participants, settings, requests): "field:regex" filters, all must match; site admins always may.' },
+      request_message_max: { doc: 'Longest message of a membership or ownership request, in characters (0-65536).' },
+    },
+  },
 };
 
 /** The documentation of `section.key`, or `undefined` for an unknown key. */

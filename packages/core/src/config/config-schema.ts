@@ -243,6 +243,31 @@ export const oidcSchema = z.strictObject({
   default_country: z.string().max(64).refine((v) => /^[A-Za-z]{2}$/.test(v), { message: 'must be a two-letter country code such as DK' }).optional(),
 });
 
+/** An identity field a `[vgrids]` filter may test (MiG's user-record field names). */
+export const VGRID_FILTER_FIELDS = [
+  'distinguished_name', 'email', 'full_name', 'organization', 'organizational_unit', 'locality', 'state', 'country',
+] as const;
+
+/** One `field:regex` filter on a user's identity (MiG's `site_vgrid_creators`), e.g. `email:.*@ku\\.dk$`. */
+const identityFilter = z.string().max(1024).refine((v) => {
+  const colon = v.indexOf(':');
+  if (colon <= 0 || !(VGRID_FILTER_FIELDS as readonly string[]).includes(v.slice(0, colon))) return false;
+  try {
+    new RegExp(v.slice(colon + 1), 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: `must be "field:regex" with a field of ${VGRID_FILTER_FIELDS.join(', ')} before the colon and a valid regular expression after it, e.g. "email:.*@example\\.org$"` });
+
+/** `[vgrids]` as written. */
+export const vgridsSchema = z.strictObject({
+  label: text(32).default('VGrid'),
+  creators: z.array(identityFilter).max(100).default(['distinguished_name:.*']),
+  managers: z.array(identityFilter).max(100).default(['distinguished_name:.*']),
+  request_message_max: count(0, 65_536).default(4096),
+});
+
 /** Every section's schema, in file order. */
 export const SECTION_SCHEMAS = {
   site: siteSchema,
@@ -261,6 +286,7 @@ export const SECTION_SCHEMAS = {
   monitor: monitorSchema,
   notify: notifySchema,
   oidc: oidcSchema,
+  vgrids: vgridsSchema,
 } as const;
 
 /** The section names of `mig.toml`. */

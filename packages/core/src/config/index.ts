@@ -33,3 +33,5 @@ export type {
 } from './site-config.js';
 export { OIDC_AUTO_CREATE_MODES } from './site-config.js';
 export type { OidcSection, OidcAutoCreateMode } from './site-config.js';
+export type { VgridsSection } from './site-config.js';
+export { VGRID_FILTER_FIELDS } from './config-schema.js';

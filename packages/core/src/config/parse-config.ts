@@ -400,6 +400,7 @@ function resolveSections(raw: RawSections, baseDir: string, configFile: string |
       default_country: raw.oidc.default_country?.toUpperCase(),
       scopes: raw.oidc.scopes.includes('openid') ? raw.oidc.scopes : ['openid', ...raw.oidc.scopes],
     },
+    vgrids: { ...raw.vgrids },
   };
   return deepFreeze(config);
 }

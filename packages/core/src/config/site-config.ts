@@ -283,6 +283,18 @@ export interface OidcSection {
   readonly default_country: string | undefined;
 }
 
+/** `[vgrids]`: who may create and manage VGrids (MiG's `site_vgrid_*` settings). */
+export interface VgridsSection {
+  /** What the site calls a VGrid in pages and messages (MiG's `site_vgrid_label`, e.g. "Workgroup"). */
+  readonly label: string;
+  /** `field:regex` filters on the user's identity; a user may create VGrids when every one matches (start-anchored). */
+  readonly creators: readonly string[];
+  /** `field:regex` filters; an owner may manage a VGrid (participants, settings, requests) when every one matches. */
+  readonly managers: readonly string[];
+  /** Longest message of a membership or ownership request, in characters. */
+  readonly request_message_max: number;
+}
+
 /**
  * The whole, resolved site configuration. Frozen: share it freely.
  *
@@ -313,6 +325,7 @@ export interface SiteConfig {
   readonly monitor: MonitorSection;
   readonly notify: NotifySection;
   readonly oidc: OidcSection;
+  readonly vgrids: VgridsSection;
 }
 
 /** The names of the config file's sections, in file order. */

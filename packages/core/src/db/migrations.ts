@@ -1,6 +1,8 @@
 import type { CreateTableBuilder, Kysely, Migration } from 'kysely';
 import type { DatabaseDialect } from './open-database.js';
 import { upJobEventsAutoincrement } from './migration-0005-job-events-autoincrement.js';
+import { upVgrids } from './migration-0007-vgrids.js';
+import { upShareLinks } from './migration-0008-share-links.js';
 
 /**
  * A migration step. It gets the dialect so the rare statement that differs (an auto-increment key)
@@ -348,6 +350,15 @@ export const SITE_MIGRATIONS: readonly SiteMigration[] = [
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
     },
+  },
+  {
+    // VGrids: names, lineage, participants, resources, requests and the change counter.
+    name: '0007_vgrids',
+    up: upVgrids,
+  },
+  {
+    name: '0008_share_links',
+    up: upShareLinks,
   },
 ];
 

@@ -28,6 +28,12 @@ export interface Database {
   counters: CountersTable;
   resources: ResourcesTable;
   runtime_envs: RuntimeEnvsTable;
+  share_links: ShareLinksTable;
+  vgrids: VgridsTable;
+  vgrid_lineage: VgridLineageTable;
+  vgrid_participants: VgridParticipantsTable;
+  vgrid_resources: VgridResourcesTable;
+  vgrid_requests: VgridRequestsTable;
 }
 
 /** Epoch milliseconds, stored as bigint. */
@@ -330,4 +336,88 @@ export interface RuntimeEnvsTable {
   created_by: string | null;
   created_at: Millis;
   updated_at: Millis;
+}
+
+/** One share link (migration 0008; see `share-links/share-link-store.ts`). */
+export interface ShareLinksTable {
+  /** The secret id (its first character encodes the mode, as MiG's do). */
+  id: string;
+  owner_id: string;
+  /** `ro`, `wo` or `rw`. */
+  mode: string;
+  /** `file` or `folder`. */
+  kind: string;
+  /** The owner's root the target lies in: `home:<user id>` or `vgrid:<name>`. */
+  root_id: string;
+  /** The target relative to that root (`''` for the root itself, else `a/b`), canonical. */
+  rel_path: string;
+  /** The target as the owner's view names it (`/a/b`). */
+  view_path: string;
+  created_at: Millis;
+  updated_at: Millis;
+  expires_at: Millis | null;
+  /** scrypt hash of the link's own password; null = the id is the password. */
+  password_hash: string | null;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: Millis | null;
+  /** Invited email addresses, a JSON array. */
+  invites: string;
+}
+
+/** One VGrid (migration 0007; see `vgrids/vgrid-store.ts`). */
+export interface VgridsTable {
+  /** The full hierarchical name, e.g. `Physics/Optics`. */
+  name: string;
+  /** The parent's name, or null for a top-level VGrid. */
+  parent: string | null;
+  /** The VGrid's settings as JSON (`VgridSettings`). */
+  settings: string;
+  created_at: Millis;
+  /** Who created it (`user:<id>`, `admin:local`). */
+  created_by: string;
+  updated_at: Millis;
+}
+
+/** The VGrid closure table: each VGrid with itself (depth 0) and every ancestor (migration 0007). */
+export interface VgridLineageTable {
+  ancestor: string;
+  vgrid: string;
+  /** How many levels `ancestor` is above `vgrid`. */
+  depth: number;
+}
+
+/** A direct owner or member of a VGrid (migration 0007). */
+export interface VgridParticipantsTable {
+  vgrid: string;
+  user_id: string;
+  /** `owner` or `member`. */
+  role: string;
+  added_at: Millis;
+  added_by: string;
+}
+
+/** A resource allowed to run a VGrid's jobs (migration 0007). */
+export interface VgridResourcesTable {
+  vgrid: string;
+  resource_id: string;
+  added_at: Millis;
+  added_by: string;
+}
+
+/** A request to become member or owner of a VGrid (migration 0007). */
+export interface VgridRequestsTable {
+  id: string;
+  vgrid: string;
+  user_id: string;
+  /** `member` or `owner`. */
+  kind: string;
+  message: string;
+  /** `pending`, `accepted`, `rejected` or `withdrawn`. */
+  status: string;
+  /** 1 while pending, null once decided (one pending request per user, VGrid and kind). */
+  open: number | null;
+  created_at: Millis;
+  decided_at: Millis | null;
+  decided_by: string | null;
 }

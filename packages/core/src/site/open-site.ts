@@ -20,6 +20,10 @@ import {
   type TotpStore,
 } from '../auth/index.js';
 import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
+import { createDirectoryQuota } from '../fs/directory-quota.js';
+import { createVgridStore, vgridViewRoots, type VgridFolderPaths, type VgridStore } from '../vgrids/index.js';
+import { vgridFolders } from '../vgrids/vgrid-folders.js';
+import { createShareLinkStore, createShareLinkViewProvider, type ShareLinkStore, type ShareLinkVgridRules } from '../share-links/index.js';
 import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
 import { createLogNotifier, createSmtpNotifier, type Notifier } from '../notify/index.js';
 import { createJobStore, defaultJobServerId, type JobStore } from '../jobs/index.js';
@@ -73,6 +77,10 @@ export interface Site {
   readonly resources: ResourceStore;
   /** Runtime environments published by admins; jobs and resources naming an unknown one are refused. */
   readonly runtimeEnvs: RuntimeEnvStore;
+  /** VGrids: names, owners, members, resources, requests, settings; their folders appear in participants' views. */
+  readonly vgrids: VgridStore;
+  /** Share links; `files.viewFor({ kind: 'share-link', shareId })` serves their views. */
+  readonly shareLinks: ShareLinkStore;
   /** Periodic maintenance: prunes the defender's old records, reports accounts past expiry, sweeps half-built homes. */
   housekeeping(): Promise<HousekeepingReport>;
   /** Closes the database and logs. Safe to call twice. */
@@ -147,6 +155,8 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     sshKeys,
     apiTokens,
     totp,
+    // Late-bound: the store needs the views, which come later.
+    shareLinks: { findForLogin: (id) => shareLinks.findForLogin(id), recordUse: (id) => shareLinks.recordUse(id) },
     policy: { passwordPolicy: config.accounts.password_policy, legacyPolicy: config.accounts.password_legacy_policy },
     now,
   });
@@ -155,8 +165,15 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
   const runtimeEnvs: RuntimeEnvStore = createRuntimeEnvStore(db, { now, resources: { list: () => resources.list() } });
   const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries }, runtimeEnvs });
   const resources = createResourceStore(db, { now, runtimeEnvs });
+  // One quota count for users' views and share-link views (uploads through a link count for the owner).
+  const fileQuota = createDirectoryQuota();
   const files = createHomeViewProvider({
+    quota: fileQuota,
     homeDirOf: (userId) => users.homeDir(userId),
+    // VGrid shares and web folders are mounted inside the home; views are live, so a membership
+    // change (made by any process) reaches open sessions at their next operation.
+    extraRoots: async (principal) => vgridViewRoots(await vgrids.vgridsOf(principal.userId), vgridFolderPaths, { shareQuotaBytes: config.quota.vgrid_limit_bytes }),
+    generationOf: (principal) => vgrids.changeGeneration(principal.userId),
     hiddenNames: config.files.hidden_names,
     symlinkPolicy: config.files.symlinks,
     maxNameBytes: config.files.max_name_bytes,
@@ -169,6 +186,70 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     (config.notify.smtp_url === undefined
       ? createLogNotifier({ file: paths.mailLog, now })
       : createSmtpNotifier({ url: config.notify.smtp_url, sender: config.notify.sender }));
+
+  const vgridFolderPaths: VgridFolderPaths = {
+    filesHome: paths.vgridFilesHome,
+    privateBase: paths.vgridPrivateBase,
+    publicBase: paths.vgridPublicBase,
+    removedHome: paths.vgridRemoved,
+  };
+  const vgrids = createVgridStore({
+    db,
+    users,
+    folders: vgridFolderPaths,
+    hiddenNames: config.files.hidden_names,
+    creators: config.vgrids.creators,
+    managers: config.vgrids.managers,
+    label: config.vgrids.label,
+    requestMessageMax: config.vgrids.request_message_max,
+    notifier,
+    audit,
+    logger,
+    now,
+  });
+
+  // What share links need to know about VGrids (links into a VGrid share follow its settings and the owner's role).
+  const shareLinkVgrids: ShareLinkVgridRules = {
+    roleOf: (userId, name) => vgrids.roleOf(userId, name),
+    createShareLinkSetting: async (name) => (await vgrids.get(name)).settings.createShareLink,
+    membersReadOnly: async (name) => (await vgrids.get(name)).settings.readOnly,
+    changeGeneration: (userId) => vgrids.changeGeneration(userId),
+  };
+  const shareLinks = createShareLinkStore({
+    db,
+    files,
+    vgrids: shareLinkVgrids,
+    notifier,
+    audit,
+    publicUrl: config.web.base_url,
+    siteTitle: config.site.short_title,
+    now,
+  });
+  const shareViews = createShareLinkViewProvider({
+    store: shareLinks,
+    quota: fileQuota,
+    async quotaRootOf(rootId) {
+      if (rootId.startsWith('home:')) {
+        const userId = rootId.slice('home:'.length);
+        const quotaBytes = config.quota.user_limit_bytes > 0 ? config.quota.user_limit_bytes : undefined;
+        return { id: rootId, hostPath: await users.homeDir(userId), quotaBytes };
+      }
+      if (rootId.startsWith('vgrid:')) {
+        const quotaBytes = config.quota.vgrid_limit_bytes > 0 ? config.quota.vgrid_limit_bytes : undefined;
+        return { id: rootId, hostPath: vgridFolders(vgridFolderPaths, rootId.slice('vgrid:'.length)).share, quotaBytes };
+      }
+      return undefined;
+    },
+    vgrids: shareLinkVgrids,
+    hiddenNames: config.files.hidden_names,
+    symlinkPolicy: config.files.symlinks,
+    maxNameBytes: config.files.max_name_bytes,
+    maxPathBytes: config.files.max_path_bytes,
+  });
+  // Users get their home view; share-link principals the link's view (dispatch by kind).
+  const views: ViewProvider = {
+    viewFor: (principal) => ((principal as { kind?: unknown } | null)?.kind === 'share-link' ? shareViews.viewFor(principal) : files.viewFor(principal)),
+  };
 
   let closed = false;
   return {
@@ -187,10 +268,12 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
     authLog,
     audit,
     auth,
-    files,
+    files: views,
     jobs,
     resources,
     runtimeEnvs,
+    shareLinks,
+    vgrids,
     notifier,
     async housekeeping() {
       const pruned = await defender.prune();

@@ -11,6 +11,12 @@ export interface SitePaths {
   readonly deletedHomes: string;
   /** VGrid shares: `<state>/vgrid_files_home/<vgrid>/`. */
   readonly vgridFilesHome: string;
+  /** VGrid private web folders: `<state>/vgrid_private_base/<vgrid>/`. */
+  readonly vgridPrivateBase: string;
+  /** VGrid public web folders: `<state>/vgrid_public_base/<vgrid>/`. */
+  readonly vgridPublicBase: string;
+  /** Folders of removed VGrids, kept for recovery: `<state>/vgrid_removed/<name>-<time>/`. */
+  readonly vgridRemoved: string;
   /** Archives: `<state>/freeze_home/<archive id>/`. */
   readonly freezeHome: string;
   /** Certificates: CA and host certificate. */
@@ -35,6 +41,9 @@ export function sitePaths(config: SiteConfig): SitePaths {
     userHome: join(stateDir, 'user_home'),
     deletedHomes: join(stateDir, 'deleted_homes'),
     vgridFilesHome: join(stateDir, 'vgrid_files_home'),
+    vgridPrivateBase: join(stateDir, 'vgrid_private_base'),
+    vgridPublicBase: join(stateDir, 'vgrid_public_base'),
+    vgridRemoved: join(stateDir, 'vgrid_removed'),
     freezeHome: join(stateDir, 'freeze_home'),
     certDir: config.site.cert_dir,
     logDir: config.logging.dir,

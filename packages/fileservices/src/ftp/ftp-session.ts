@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { isMigError, type FileHandleLike, type FileInfo, type FileView } from '@migrid/core';
-import type { FileServiceContext } from '../shared/file-service-context.js';
+import { passwordLogin, type FileServiceContext, type PasswordLogin } from '../shared/file-service-context.js';
 import type { SessionLimiter } from '../shared/session-limiter.js';
 import { ftpTime, listLine, mlsxLine } from './ftp-listing.js';
 import { PassiveListener, plainAddress, type PassivePortRange } from './ftp-passive.js';
@@ -388,37 +388,43 @@ export class FtpSession {
     this.pendingLogin = undefined;
     if (login === undefined) return this.reply(503, 'Send USER first.');
     const { context } = this.settings;
-    let userId: string;
+    // A user, or a share link (its id as user name; see passwordLogin).
+    let who: PasswordLogin;
     try {
-      ({ userId } = await context.auth.authenticatePassword({ login, password: arg, address: this.address || '0.0.0.0', protocol: this.settings.protocol }));
+      who = await passwordLogin(context, { login, password: arg, address: this.address || '0.0.0.0', protocol: this.settings.protocol });
     } catch (err) {
       if (!isMigError(err)) throw err;
       context.logger.info({ address: this.address, code: err.code }, 'ftp login refused');
       this.loginFailures++;
-      this.reply(530, 'Login incorrect.');
+      // Said only to someone who gave the right share id and password: why the link is refused.
+      this.reply(530, err.code.startsWith('MIG_E_SHARE_LINK_') ? err.message : 'Login incorrect.');
       if (this.loginFailures >= this.settings.maxLoginFailures) this.shutdown('Too many failed logins.');
       return;
     }
     let release: () => void;
     try {
-      release = this.settings.limiter.acquire(userId);
+      release = this.settings.limiter.acquire(who.sessionKey);
     } catch (err) {
       if (!isMigError(err)) throw err;
       return this.reply(530, err.message);
     }
     let view: FileView;
     try {
-      view = await context.files.viewFor({ kind: 'user', userId });
+      view = await context.files.viewFor(who.principal);
     } catch (err) {
       release();
-      context.logger.error({ err, userId }, 'no file view for an ftp user');
+      if (who.principal.kind === 'share-link' && isMigError(err)) {
+        context.logger.info({ address: this.address, userId: who.logName, code: err.code }, 'ftp share link has no view');
+        return this.reply(530, err.message);
+      }
+      context.logger.error({ err, userId: who.logName }, 'no file view for an ftp user');
       return this.reply(530, 'Login failed; try again later.');
     }
     if (this.closed) {
       release();
       return;
     }
-    this.userId = userId;
+    this.userId = who.logName;
     this.view = view;
     this.release = release;
     this.reply(230, 'Logged in.');

@@ -5,10 +5,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { isMigError, type FileView, type SiteConfig, type SitePaths } from '@migrid/core';
+import { isMigError, type FileView, type Principal, type SiteConfig, type SitePaths } from '@migrid/core';
 import ssh2 from 'ssh2';
 import type { Algorithms, AuthContext, ClientInfo, Connection, Server } from 'ssh2';
-import type { FileServiceContext } from '../shared/file-service-context.js';
+import { passwordLogin, type FileServiceContext } from '../shared/file-service-context.js';
 import { createSessionLimiter, type SessionLimiter } from '../shared/session-limiter.js';
 import { SFTP_HOST_KEY_FILE, loadOrCreateHostKey } from './host-key.js';
 import { serveSftp, type SftpSession, type SftpSessionLimits } from './sftp-session.js';
@@ -252,11 +252,12 @@ export class SftpServer {
       return;
     }
     const base = { login: ctx.username, address: state.address, protocol: this.protocol };
-    let userId: string;
+    // What is logged in: a user (by password or key) or a share link (its id as user name).
+    let login: { principal: Principal; sessionKey: string; logName: string };
     try {
       if (ctx.method === 'password') {
         this.countAttempt(state);
-        ({ userId } = await auth.authenticatePassword({ ...base, password: ctx.password }));
+        login = await passwordLogin(this.context, { ...base, password: ctx.password });
       } else if (ctx.method === 'publickey') {
         const key = { ...base, keyAlgo: ctx.key.algo, keyData: ctx.key.data };
         if (ctx.signature === undefined || ctx.blob === undefined) {
@@ -272,7 +273,8 @@ export class SftpServer {
           safely(() => ctx.reject(METHODS));
           return;
         }
-        ({ userId } = await auth.authenticatePublicKey({ ...key, signed: true }));
+        const { userId } = await auth.authenticatePublicKey({ ...key, signed: true });
+        login = { principal: { kind: 'user', userId }, sessionKey: userId, logName: userId };
       } else {
         safely(() => ctx.reject(METHODS));
         return;
@@ -284,20 +286,21 @@ export class SftpServer {
       return;
     }
     try {
-      state.release = this.limiter.acquire(userId);
+      state.release = this.limiter.acquire(login.sessionKey);
     } catch (err) {
       if (!isMigError(err)) throw err;
-      logger.warn({ address: state.address, userId, code: err.code }, 'sftp login refused: too many sessions');
+      logger.warn({ address: state.address, userId: login.logName, code: err.code }, 'sftp login refused: too many sessions');
       safely(() => ctx.reject(METHODS));
       return;
     }
     let view: FileView;
     try {
-      view = await this.context.files.viewFor({ kind: 'user', userId });
+      view = await this.context.files.viewFor(login.principal);
     } catch (err) {
       state.release();
       state.release = undefined;
-      logger.error({ err, userId }, 'no file view for an sftp user');
+      if (login.principal.kind === 'share-link' && isMigError(err)) logger.info({ address: state.address, userId: login.logName, code: err.code }, 'sftp share link has no view');
+      else logger.error({ err, userId: login.logName }, 'no file view for an sftp user');
       safely(() => ctx.reject(METHODS));
       return;
     }
@@ -307,7 +310,7 @@ export class SftpServer {
       state.release = undefined;
       return;
     }
-    state.userId = userId;
+    state.userId = login.logName;
     state.view = view;
     safely(() => ctx.accept());
   }

@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { ensureSiteCertificates, isMigError, type Database, type FileView, type SiteConfig } from '@migrid/core';
 import type { Kysely } from 'kysely';
-import type { FileServiceContext } from '../shared/file-service-context.js';
+import { passwordLogin, type FileServiceContext, type PasswordLogin } from '../shared/file-service-context.js';
 import { createSessionLimiter, type SessionLimiter } from '../shared/session-limiter.js';
 import { ALLOWED_METHODS, handleCopyMove, handleDelete, handleGet, handleMkcol, handleOptions, handlePut } from './dav-file-methods.js';
 import { handleLock, handleUnlock } from './dav-lock-methods.js';
@@ -62,7 +62,10 @@ export interface WebdavSite extends FileServiceContext {
 /** The login a connection carries, checked once and reused for its later requests. */
 interface ConnectionLogin {
   readonly authorization: string;
+  /** What the session limiter counts: a user id, or `share-link:<id>`. */
   readonly userId: string;
+  /** Who, for lock ownership and logs: `user:<id>` or `share-link:<hash>`. */
+  readonly principalName: string;
   readonly view: FileView;
   readonly release: () => void;
   readonly checkedAt: number;
@@ -252,11 +255,15 @@ export class WebdavServer {
     }
     const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     try {
-      const { userId } = await this.checkPassword(authorization, { login: decoded.slice(0, colon), password: decoded.slice(colon + 1), address, protocol: this.protocol });
-      const view = known?.userId === userId ? known.view : await this.context.files.viewFor({ kind: 'user', userId });
+      // A re-check of this connection's own login does not count another use of a share link.
+      const same = known !== undefined && known.authorization === authorization;
+      const who = await this.checkPassword(authorization, { login: decoded.slice(0, colon), password: decoded.slice(colon + 1), address, protocol: this.protocol, countUse: !same });
+      const userId = who.sessionKey;
+      const view = known?.userId === userId ? known.view : await this.context.files.viewFor(who.principal);
       const release = known?.userId === userId ? known.release : this.limiter.acquire(userId);
       if (known !== undefined && known.userId !== userId) known.release();
-      const login: ConnectionLogin = { authorization, userId, view, release, checkedAt: Date.now() };
+      const principalName = who.principal.kind === 'user' ? `user:${userId}` : who.logName;
+      const login: ConnectionLogin = { authorization, userId, principalName, view, release, checkedAt: Date.now() };
       if (socket.destroyed) release();
       else this.logins.set(socket, login);
       return login;
@@ -282,10 +289,10 @@ export class WebdavServer {
    * the slow password hash; the others then hit the authenticator's verified-password cache. Each
    * connection still makes its own login (defender, account status and audit as usual).
    */
-  private async checkPassword(authorization: string, attempt: { login: string; password: string; address: string; protocol: string }): Promise<{ userId: string }> {
+  private async checkPassword(authorization: string, attempt: { login: string; password: string; address: string; protocol: string; countUse: boolean }): Promise<PasswordLogin> {
     const before = this.pendingLogins.get(authorization);
     if (before !== undefined) await before.catch(() => undefined);
-    const mine = this.context.auth.authenticatePassword(attempt);
+    const mine = passwordLogin(this.context, attempt);
     this.pendingLogins.set(authorization, mine);
     try {
       return await mine;
@@ -314,7 +321,7 @@ export class WebdavServer {
         req,
         res,
         view: login.view,
-        principal: `user:${login.userId}`,
+        principal: login.principalName,
         path: viewPathOf(req.url ?? '/'),
         locks: this.locks,
         props: this.props,
