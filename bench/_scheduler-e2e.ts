@@ -9,9 +9,10 @@
  * and the ratio ours/Slurm.
  *
  * Where our time goes is printed too: per job, submit→queued, queued→executing (scheduling and the
- * agent's polling) and executing→finished (the agent starting the job script, the script's `curl`
- * uploads of stdout, stderr, io-status and status, the site finishing the job); and the CPU seconds
- * of the site process, the agent process and the jobs (the agent's reaped children: `sh`, `curl`).
+ * agent's polling) and executing→finished (the agent starting the job's commands, its uploads of
+ * stdout, stderr, io-status and status over its keep-alive connection, the site finishing the
+ * job); and the CPU seconds of the site process, the agent process and the jobs (the agent's
+ * reaped children: the job's `sh` processes; `curl` too with `--transfers script`).
  *
  * Environment: `BENCH_E2E_JOBS` (M, default 200), `BENCH_E2E_UNITS` (comma-separated U to try,
  * default cores, 2×cores, 4×cores), `BENCH_E2E_TIMEOUT` (bound per run in s, default 600),
@@ -19,7 +20,8 @@
  * processes, summarised), `BENCH_E2E_KEEP=1` (keep the run folders: sites, logs, profiles),
  * `BENCH_SCHEDULER_SWEEP_MS` / `BENCH_SCHEDULER_IDLE_RETRY` (the engine's, see `_scheduler-site.ts`),
  * `BENCH_E2E_AGENT_SCRIPT=<file>` (run another `mig-resource` build, e.g. the committed
- * `packages/scheduler/bundle/mig-resource.js`, to compare agent versions).
+ * `packages/scheduler/bundle/mig-resource.js`, to compare agent versions),
+ * `BENCH_E2E_TRANSFERS=agent|script` (the agent's `--transfers`: who moves the jobs' files).
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -36,6 +38,7 @@ const SLURM = process.env.BENCH_E2E_SLURM !== '0';
 const PROFILE = process.env.BENCH_E2E_PROFILE === '1';
 const KEEP = process.env.BENCH_E2E_KEEP === '1';
 const AGENT_SCRIPT = process.env.BENCH_E2E_AGENT_SCRIPT;
+const TRANSFERS = process.env.BENCH_E2E_TRANSFERS;
 const SUBMIT_CONNECTIONS = 16;
 /** How often the bench asks whether all jobs ended (the end time is the last job's own `finishedAt`). */
 const POLL_MS = 250;
@@ -123,7 +126,7 @@ async function runOurs(units: number, work: string, script: string): Promise<Our
   let client: ApiClient | undefined;
   let result: OursRun;
   try {
-    agent = startAgentProcess({ script, port: site.port, token: made.resourceToken as string, caFile: made.caFile, units, workDir: join(dir, 'agent'), logFile: join(dir, 'agent.log'), ...(PROFILE && { cpuProfileDir: join(dir, 'agent-profile') }) });
+    agent = startAgentProcess({ script, port: site.port, token: made.resourceToken as string, caFile: made.caFile, units, workDir: join(dir, 'agent'), logFile: join(dir, 'agent.log'), ...(PROFILE && { cpuProfileDir: join(dir, 'agent-profile') }), ...(TRANSFERS !== undefined && { transfers: TRANSFERS }) });
     client = await apiClient(site.port, made.caFile, made.token, SUBMIT_CONNECTIONS);
     // Warm-up (unmeasured): a job per unit, so the agent runs and every part is warm.
     await submit(client, units);
@@ -183,8 +186,8 @@ async function profileIn(dir: string): Promise<string | undefined> {
 export async function endToEndSection(): Promise<GoalRow[]> {
   console.log('');
   console.log(`end-to-end trivial jobs (::EXECUTE:: true): ${JOBS} jobs submitted through the API, time from the first submission until the last is FINISHED; load ${load()}`);
-  console.log(`  ours: site + grid engine in one process (sweep ${process.env.BENCH_SCHEDULER_SWEEP_MS ?? 500} ms, idle retry ${process.env.BENCH_SCHEDULER_IDLE_RETRY ?? 0.2} s), mig-resource run --executor local --units U in another; U = ${UNITS.join(', ')}`);
-  console.log('  units  finished     jobs/s  seconds  submit s   mean ms: →queued  →executing  →finished   CPU s: site  agent  jobs(sh+curl)');
+  console.log(`  ours: site + grid engine in one process (sweep ${process.env.BENCH_SCHEDULER_SWEEP_MS ?? 500} ms, idle retry ${process.env.BENCH_SCHEDULER_IDLE_RETRY ?? 0.2} s), mig-resource run --executor local --units U${TRANSFERS === undefined ? '' : ` --transfers ${TRANSFERS}`} in another; U = ${UNITS.join(', ')}`);
+  console.log('  units  finished     jobs/s  seconds  submit s   mean ms: →queued  →executing  →finished   CPU s: site  agent  jobs');
   const work = await mkdtemp(join(tmpdir(), 'mig-bench-sched-e2e-'));
   const runs: OursRun[] = [];
   try {
@@ -212,7 +215,7 @@ export async function endToEndSection(): Promise<GoalRow[]> {
   const best = complete.reduce<OursRun | undefined>((b, r) => (b === undefined || r.finished / r.seconds > b.finished / b.seconds ? r : b), undefined);
   if (best !== undefined) {
     const cpuPerJob = ((best.cpu.site + best.cpu.agent + best.cpu.jobs) * 1000) / JOBS;
-    console.log(`  best: U = ${best.units}, ${fmt(best.finished / best.seconds)} jobs/s; CPU per job ${fmt(cpuPerJob)} ms (site ${fmt((best.cpu.site * 1000) / JOBS)}, agent ${fmt((best.cpu.agent * 1000) / JOBS)}, job script ${fmt((best.cpu.jobs * 1000) / JOBS)}) on ${CORES} cores: a CPU-bound ceiling of ${fmt((CORES * 1000) / cpuPerJob)} jobs/s`);
+    console.log(`  best: U = ${best.units}, ${fmt(best.finished / best.seconds)} jobs/s; CPU per job ${fmt(cpuPerJob)} ms (site ${fmt((best.cpu.site * 1000) / JOBS)}, agent ${fmt((best.cpu.agent * 1000) / JOBS)}, job processes ${fmt((best.cpu.jobs * 1000) / JOBS)}) on ${CORES} cores: a CPU-bound ceiling of ${fmt((CORES * 1000) / cpuPerJob)} jobs/s`);
   }
   const ours = best === undefined ? Number.NaN : best.finished / best.seconds;
   if (!SLURM) {

@@ -150,11 +150,12 @@ export async function bundleAgent(outDir: string): Promise<string> {
 /**
  * The resource agent, `mig-resource run` with the local executor, in its own process: `script` is
  * the bundle from {@link bundleAgent}. `cpuProfileDir`: run it under `--cpu-prof` (the profile is
- * written when it exits).
+ * written when it exits). `transfers`: its `--transfers` (`agent` or `script`; default: the agent's).
  */
-export function startAgentProcess(options: { script: string; port: number; token: string; caFile: string; units: number; workDir: string; logFile: string; cpuProfileDir?: string }): BenchProcess {
+export function startAgentProcess(options: { script: string; port: number; token: string; caFile: string; units: number; workDir: string; logFile: string; cpuProfileDir?: string; transfers?: string }): BenchProcess {
   const log = createWriteStream(options.logFile, { flags: 'a' });
   const args = ['run', '--site', `https://${HOST}:${options.port}`, '--executor', 'local', '--units', String(options.units), '--ca', options.caFile, '--work-dir', options.workDir, '--cpu-time', '3600'];
+  if (options.transfers !== undefined) args.push('--transfers', options.transfers);
   const profile = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const child = spawn(process.execPath, [...profile, options.script, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MIG_RESOURCE_TOKEN: options.token } });
   child.stderr.pipe(log);

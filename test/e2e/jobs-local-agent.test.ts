@@ -1,16 +1,18 @@
 /**
  * A job end to end: a user submits through the API a job with INPUTFILES, EXECUTABLES, OUTPUTFILES
- * and ENVIRONMENT; a resource agent with the local executor pulls it over HTTPS, runs the job
- * script (sh + curl) and uploads the results; the outputs, stdout and `.status` land in
- * `job_output/<id>/` and the job is FINISHED. Also: cancel while executing (the process is really
- * gone) and a failing input (requeued, then FAILED after RETRIES).
+ * and ENVIRONMENT; a resource agent with the local executor pulls it over HTTPS, fetches the
+ * inputs itself, runs the job's commands (one sh) and sends the results (agent transfers, the
+ * local executor's default); the outputs, stdout and `.status` land in `job_output/<id>/` and the
+ * job is FINISHED. The same with the full job script (sh + curl, `transfers: 'script'`). Also:
+ * cancel while executing (the process is really gone) and a failing input (requeued, then FAILED
+ * after RETRIES).
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResourceAgent } from '@migrid/scheduler';
+import { LocalExecutor, ResourceAgent } from '@migrid/scheduler';
 import { openGridTestSite, startLocalAgent, type GridTestSite } from '../support/grid-site.js';
 import { createTestUser, type TestSite } from '../support/test-site.js';
 
@@ -22,6 +24,7 @@ describe('jobs on a resource with the local executor', () => {
   let agent: ResourceAgent;
   let base: string;
   let token: string;
+  let resourceToken: string;
   let home: string;
   let work: string;
 
@@ -66,6 +69,7 @@ describe('jobs on a resource with the local executor', () => {
     token = (await t.site.apiTokens.create(u.user.id, { name: 'test', scopes: ['jobs:write', 'files:write'] })).token;
     const added = await t.site.resources.add({ name: 'local1', ownerId: u.user.id, units: 1 });
     work = await mkdtemp(join(tmpdir(), 'mig-agent-'));
+    resourceToken = added.token;
     agent = await startLocalAgent(g, added.token, work);
   }, WAIT);
   afterAll(async () => {
@@ -74,7 +78,8 @@ describe('jobs on a resource with the local executor', () => {
     if (work !== undefined) await rm(work, { recursive: true, force: true });
   });
 
-  it('runs a job with inputs, executables, outputs and environment, and lands the results in job_output/<id>/', async () => {
+  /** Submits the job with inputs, executables, outputs and environment and checks its results. */
+  async function runFullJob(): Promise<void> {
     await mkdir(join(home, 'data'), { recursive: true });
     await writeFile(join(home, 'data', 'numbers.txt'), '1\n2\n3\n');
     await writeFile(join(home, 'data', 'sum.sh'), '#!/bin/sh\ns=0; while read n; do s=$((s + n)); done < "$1"; echo "$PREFIX$s"\n');
@@ -107,10 +112,34 @@ describe('jobs on a resource with the local executor', () => {
     expect(await readFile(join(home, 'job_output', id, `${id}.stdout`), 'utf8')).toBe(`hello from ${id}\n`);
     const status = await readFile(join(home, 'job_output', id, `${id}.status`), 'utf8');
     expect(status).toContain('./sum.sh numbers.txt > sum.txt 0');
-    expect(await readFile(join(home, 'job_output', id, `${id}.io-status`), 'utf8')).toContain('send sum.txt 0');
-    // The session id died with the job: its file traffic is refused now.
+    expect(await readFile(join(home, 'job_output', id, `${id}.io-status`), 'utf8')).toBe('get numbers.txt 0\nget sum.sh 0\nsend sum.txt 0\n');
     const history = (await api('GET', `/api/v1/jobs/${id}/history`)).json.events as { to: string }[];
     expect(history.map((e) => e.to)).toEqual(['PARSE', 'QUEUED', 'EXECUTING', 'FINISHED']);
+  }
+
+  it('runs a job with inputs, executables, outputs and environment, and lands the results in job_output/<id>/', async () => {
+    await runFullJob();
+  }, WAIT);
+
+  it('runs the same job with the full job script (sh + curl) when the agent is told transfers: script', async () => {
+    await agent.stop();
+    const scripted = new ResourceAgent({
+      siteUrl: base,
+      token: resourceToken,
+      executor: new LocalExecutor(),
+      units: [{ name: 'exe0', capacity: { cpuTimeSeconds: 3600, nodeCount: 1, cpuCount: 1, memoryMb: 1024, diskGb: 10 } }],
+      workDir: join(work, 'scripted'),
+      caFile: t.caCertPath,
+      heartbeatMs: 300,
+      transfers: 'script',
+    });
+    await scripted.start();
+    try {
+      await runFullJob();
+    } finally {
+      await scripted.stop();
+      agent = await startLocalAgent(g, resourceToken, work);
+    }
   }, WAIT);
 
   it('cancels a job while it executes: the process is really gone', async () => {

@@ -4,7 +4,9 @@
  * - Matchmaking (`jobFitsUnit`), the scheduling policies (FIFO, FirstFit, BestFit, FairFit,
  *   MaxThroughput, Random; register your own in a `PolicyRegistry`) and the in-memory
  *   `JobQueueIndex` whose cost per decision does not grow with the queue.
- * - The job script a resource runs (`generateJobScript`: POSIX sh + curl).
+ * - The job script a resource runs (`generateJobScript`: POSIX sh + curl), and the agent-staged
+ *   form (`generateStagedJob`: a transfer manifest and the commands alone) for agents that move
+ *   the files themselves.
  * - Executors, the resource side's seam: `LocalExecutor`, `SlurmExecutor`.
  *
  * @packageDocumentation
@@ -36,6 +38,7 @@ export { JobQueueIndex } from './scheduling/job-queue-index.js';
 export * from './executors/index.js';
 export type { JobScriptInput } from './job-script/generate-job-script.js';
 export { generateJobScript, shellQuote } from './job-script/generate-job-script.js';
+export { generateStagedJob } from './job-script/generate-staged-job.js';
 // The grid engine (grid_script).
 export type { GridEngineOptions } from './engine/grid-engine.js';
 export { GridEngine } from './engine/grid-engine.js';

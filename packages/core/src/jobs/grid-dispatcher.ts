@@ -26,6 +26,53 @@ export interface WorkRequest {
   readonly capacity: UnitCapacity;
   /** The jobs the unit still runs. */
   readonly running: readonly string[];
+  /**
+   * Who moves the job's files. `agent`: the agent fetches inputs and sends results itself over
+   * its own connection (the local executor), so the answer also carries {@link AssignedJob.staged}.
+   * Absent or `script`: the job script does it with `curl` (any executor, MiG's way).
+   */
+  readonly transfers?: JobTransfers;
+}
+
+/** Who moves a job's files: the job script (`curl`) or the agent. See {@link WorkRequest.transfers}. */
+export type JobTransfers = 'script' | 'agent';
+
+/** One file the agent fetches before the job's commands run (INPUTFILES, EXECUTABLES). */
+export interface StagedInput {
+  /**
+   * `session`: `source` is a path below the job's session URL, each component already
+   * URL-encoded (`/sid_redirect/<session-id>/<source>`); `url`: an `http(s)://` or `ftp://` URL.
+   */
+  readonly kind: 'session' | 'url';
+  readonly source: string;
+  /** Where the file lands, relative to the job folder (no `..`, no leading `/`). */
+  readonly destination: string;
+  /** An EXECUTABLES entry: made executable after the fetch. */
+  readonly executable: boolean;
+}
+
+/** One file the agent sends after the job's commands ran (OUTPUTFILES). */
+export interface StagedOutput {
+  /** The file in the job folder (relative, no `..`). */
+  readonly source: string;
+  /** `session`: a URL-encoded path below the session URL; `url`: an `http(s)://` or `ftp://` URL. */
+  readonly kind: 'session' | 'url';
+  readonly destination: string;
+}
+
+/**
+ * A job whose files the agent moves (`transfers: 'agent'`): the transfer manifest and the
+ * commands-only script. The agent fetches `inputs` into the job folder (a failed fetch: the job
+ * does not run, the agent reports the failure), runs `commands` (POSIX sh: exports and EXECUTE
+ * lines, writing `<id>.stdout`, `<id>.stderr` and `<id>.status` in the job folder), then sends
+ * `outputs`, and last the stdout, stderr, `.io-status` and `.status` to `job_output/<id>/` through
+ * the same session URLs the job script uses.
+ */
+export interface StagedJob {
+  readonly inputs: readonly StagedInput[];
+  readonly outputs: readonly StagedOutput[];
+  /** The commands part of the job script. */
+  readonly commands: string;
 }
 
 /** A job handed to a unit. */
@@ -36,6 +83,8 @@ export interface AssignedJob {
   readonly sessionId: string;
   /** The job script (POSIX sh + curl). */
   readonly script: string;
+  /** The transfer manifest and commands-only script, when the unit asked for `transfers: 'agent'`. */
+  readonly staged?: StagedJob;
   readonly limits: { readonly cpuTimeSeconds: number; readonly wallTimeSeconds: number; readonly memoryMb: number; readonly cpus: number; readonly nodes: number };
 }
 
@@ -99,8 +148,12 @@ export interface GridDispatcher {
   reportFailure(input: { readonly resource: ResourceRecord; readonly jobId: string; readonly sessionId: string; readonly reason: string }): Promise<JobRecord>;
   /** The job a live session id belongs to, with the owner's view; `undefined` for any other id. */
   openSession(sessionId: string): Promise<JobSession | undefined>;
-  /** The session's `.status` file arrived: the job is finished (VERIFYFILES, NOTIFY). */
-  completeSession(sessionId: string): Promise<JobRecord>;
+  /**
+   * The session's `.status` file arrived: the job is finished (VERIFYFILES, NOTIFY). `opened`: the
+   * session as {@link openSession} returned it for this request, so it need not be looked up
+   * again (the finish is still a compare-and-set on the job's version).
+   */
+  completeSession(sessionId: string, opened?: JobSession): Promise<JobRecord>;
   /** A job was submitted, or changed by its owner or an admin (a hint; the engine also polls). */
   jobChanged(job: JobRecord): void;
   /**

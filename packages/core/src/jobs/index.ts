@@ -41,3 +41,4 @@ export {
 } from './job-notify.js';
 export type { AssignedJob, GridDispatcher, JobSession, UnitCapacity, WorkAnswer, WorkRequest } from './grid-dispatcher.js';
 export type { FeasibilityReport, UnitFeasibility } from './grid-dispatcher.js';
+export type { JobTransfers, StagedInput, StagedJob, StagedOutput } from './grid-dispatcher.js';

@@ -2,6 +2,8 @@
  * `mig-resource run --site URL --token TOKEN [--executor local|slurm] [--units N] [--ca FILE]`:
  * the resource agent in the foreground. The token may also come from `MIG_RESOURCE_TOKEN` (keeps
  * it out of the process list). Ctrl-C / SIGTERM stop asking for work and cancel running jobs.
+ * `--transfers agent|script`: who moves the jobs' files (default: the agent for the local
+ * executor, the job script with curl for Slurm).
  */
 import { cpus, homedir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,10 @@ import { SlurmExecutor } from '../executors/slurm-executor.js';
 
 const USAGE = `usage: mig-resource run --site URL --token TOKEN [--executor local|slurm] [--units N] [--ca FILE]
                         [--work-dir DIR] [--cpu-time SECONDS] [--memory MB] [--disk GB] [--slurm-conf FILE]
-  The token is printed by "mig resource add"; it may also be given as MIG_RESOURCE_TOKEN.`;
+                        [--transfers agent|script]
+  The token is printed by "mig resource add"; it may also be given as MIG_RESOURCE_TOKEN.
+  --transfers: who fetches inputs and sends results: the agent itself (default with --executor
+  local) or the job script with curl (default with --executor slurm, whose jobs run elsewhere).`;
 
 function fail(message: string): never {
   process.stderr.write(`mig-resource: ${message}\n${USAGE}\n`);
@@ -37,6 +42,7 @@ try {
       memory: { type: 'string' },
       disk: { type: 'string', default: '100' },
       'slurm-conf': { type: 'string' },
+      transfers: { type: 'string' },
     },
     strict: true,
   }) as { values: Record<string, string | undefined> });
@@ -57,6 +63,9 @@ const disk = whole('disk', 0, 1_000_000_000);
 const memory = values.memory === undefined ? Math.floor(totalmem() / 1024 / 1024) : whole('memory', 1, 1_000_000_000);
 const kind = values.executor;
 if (kind !== 'local' && kind !== 'slurm') fail('--executor is "local" or "slurm"');
+const transfers = values.transfers;
+if (transfers !== undefined && transfers !== 'agent' && transfers !== 'script') fail('--transfers is "agent" or "script"');
+if (transfers === 'agent' && kind !== 'local') fail('--transfers agent needs --executor local (Slurm jobs run on other nodes, which fetch their own files)');
 let executor: LocalExecutor | SlurmExecutor;
 let agent: ResourceAgent;
 try {
@@ -68,6 +77,7 @@ try {
     units: Array.from({ length: units }, (_, i) => ({ name: `exe${i}`, capacity: { cpuTimeSeconds: cpuTime, nodeCount: 1, cpuCount: Math.max(1, Math.floor(cpus().length / units)), memoryMb: Math.floor(memory / units), diskGb: disk } })),
     workDir: values['work-dir'] ?? join(homedir(), '.mig', 'resource-work'),
     ...(values.ca === undefined ? {} : { caFile: values.ca }),
+    ...(transfers === undefined ? {} : { transfers }),
     log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
   });
   await agent.start();

@@ -6,15 +6,21 @@
  * and a restart rebuilds the index from the database.
  * @packageDocumentation
  */
-import type { FeasibilityReport, GridDispatcher, JobChangeCursor, JobRecord, JobSpec, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
+import type { FeasibilityReport, FileView, GridDispatcher, JobChangeCursor, JobRecord, JobSpec, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
 import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults } from '@migrid/core';
 import { generateJobScript } from '../job-script/generate-job-script.js';
+import { generateStagedJob } from '../job-script/generate-staged-job.js';
 import { configuredUnitOffer, feasibilityReport } from './feasibility.js';
 import { JobQueueIndex } from '../scheduling/job-queue-index.js';
 import { createPolicyRegistry, type PolicyRegistry } from '../scheduling/policy-registry.js';
 import type { QueuedJob } from '../scheduling/queued-job.js';
 import type { SchedulingPolicy } from '../scheduling/scheduling-policy.js';
 import type { UnitOffer } from '../scheduling/unit-offer.js';
+
+/** How long an owner's file view is reused for job sessions, ms. */
+const VIEW_TTL_MS = 5_000;
+/** Most owners' views kept at once. */
+const MAX_VIEWS = 256;
 
 /** Options of {@link GridEngine}. */
 export interface GridEngineOptions {
@@ -60,6 +66,12 @@ export class GridEngine implements GridDispatcher {
   private changes: JobChangeCursor | undefined;
   /** Serialises dispatch decisions (the only writer of scheduling decisions). */
   private decisions: Promise<unknown> = Promise.resolve();
+  /**
+   * Owners' file views for job sessions, reused for {@link VIEW_TTL_MS} (a job sends several files
+   * in a row): a view is live (it follows the owner's VGrid memberships by itself), so reuse only
+   * saves building it; the session itself is checked against the database on every call.
+   */
+  private readonly views = new Map<string, { view: FileView; until: number }>();
 
   constructor(options: GridEngineOptions) {
     this.site = options.site;
@@ -234,14 +246,14 @@ export class GridEngine implements GridDispatcher {
     const cancel = await this.reconcile(resource, unit, request.running);
     if (resource.status !== 'active') return { job: null, retryAfterSeconds: this.idleRetry * 6, cancel };
     const offer = this.offerOf(resource, unit, request.capacity);
-    const run = this.decisions.then(() => this.dispatchOne(resource, unit, offer));
+    const run = this.decisions.then(() => this.dispatchOne(resource, unit, offer, request.transfers === 'agent'));
     this.decisions = run.catch(() => undefined);
     const job = await run;
     return { job, retryAfterSeconds: job === null ? this.idleRetry : 0, cancel };
   }
 
   /** Picks and dispatches one job; a job that moved on meanwhile is dropped from the index and the next tried. */
-  private async dispatchOne(resource: ResourceRecord, unit: string, offer: UnitOffer): Promise<WorkAnswer['job']> {
+  private async dispatchOne(resource: ResourceRecord, unit: string, offer: UnitOffer, staged: boolean): Promise<WorkAnswer['job']> {
     const ctx = { now: this.now(), random: this.random, expireAfter: this.site.config.scheduler.expire_after_seconds };
     for (let attempt = 0; attempt < 20; attempt++) {
       const picked = this.index.pick(offer, this.policy, ctx);
@@ -254,7 +266,8 @@ export class GridEngine implements GridDispatcher {
         const dispatched = await this.site.jobs.dispatch(record.id, { resourceId: resource.id, unit, expectVersion: record.version, actor: 'grid_script' });
         record = dispatched.record;
         const owner = await this.site.users.get(record.ownerId);
-        const script = generateJobScript({ jobId: record.id, sessionId: dispatched.sessionId, siteUrl: typeof this.siteUrl === 'string' ? this.siteUrl : this.siteUrl(), spec: expandJobVariables(record.spec, { jobId: record.id, jobName: record.name }), submitUser: owner.dn, unitName: unit });
+        const scriptInput = { jobId: record.id, sessionId: dispatched.sessionId, siteUrl: typeof this.siteUrl === 'string' ? this.siteUrl : this.siteUrl(), spec: expandJobVariables(record.spec, { jobId: record.id, jobName: record.name }), submitUser: owner.dn, unitName: unit };
+        const script = generateJobScript(scriptInput);
         this.executing.set(record.id, { resourceId: resource.id, unit, version: record.version, startedAt: this.now(), cpuTime: record.spec.CPUTIME });
         const cpuTime = record.spec.CPUTIME;
         return {
@@ -262,6 +275,7 @@ export class GridEngine implements GridDispatcher {
           name: record.name,
           sessionId: dispatched.sessionId,
           script,
+          ...(staged ? { staged: generateStagedJob(scriptInput) } : {}),
           limits: { cpuTimeSeconds: cpuTime, wallTimeSeconds: cpuTime + Math.ceil(this.graceMs / 1000), memoryMb: record.spec.MEMORY, cpus: record.spec.CPUCOUNT, nodes: record.spec.NODECOUNT },
         };
       } catch (err) {
@@ -300,12 +314,30 @@ export class GridEngine implements GridDispatcher {
   async openSession(sessionId: string): Promise<JobSession | undefined> {
     const job = await this.site.jobs.findBySession(sessionId);
     if (job === undefined || job.state !== 'EXECUTING') return undefined;
-    const view = await this.site.files.viewFor({ kind: 'user', userId: job.ownerId });
-    return { job, view };
+    return { job, view: await this.ownerView(job.ownerId) };
   }
 
-  async completeSession(sessionId: string): Promise<JobRecord> {
-    const session = await this.openSession(sessionId);
+  /** The owner's file view, built again after {@link VIEW_TTL_MS}. */
+  private async ownerView(ownerId: string): Promise<FileView> {
+    // Real time, not the engine's clock (which tests may hold still).
+    const at = Date.now();
+    const cached = this.views.get(ownerId);
+    if (cached !== undefined && cached.until > at) return cached.view;
+    const view = await this.site.files.viewFor({ kind: 'user', userId: ownerId });
+    this.views.delete(ownerId);
+    this.views.set(ownerId, { view, until: at + VIEW_TTL_MS });
+    // Oldest first: a Map keeps insertion order.
+    for (const key of this.views.keys()) {
+      if (this.views.size <= MAX_VIEWS) break;
+      this.views.delete(key);
+    }
+    return view;
+  }
+
+  async completeSession(sessionId: string, opened?: JobSession): Promise<JobRecord> {
+    // The web route passes the session it opened for this very upload; the transition below is a
+    // compare-and-set on that dispatch's version, so a job that moved on meanwhile is refused.
+    const session = opened?.job.state === 'EXECUTING' ? opened : await this.openSession(sessionId);
     if (session === undefined) throw new MigError('MIG_E_NOT_FOUND', 'That job session is not live any more.');
     const { job, view } = session;
     const verified = await verifyJobResults(view, job).catch(() => null);

@@ -13,63 +13,10 @@
  * upload exits 4 for the same reason.
  * @packageDocumentation
  */
-import type { FileTransfer, JobSpec } from '@migrid/core';
-import { InvalidInputError } from '@migrid/core';
+import { checkScriptInput, commandLines, environmentLines, inputTransfers, jobDirPath, NOTE_FUNCTION, outputFileLines, sessionPath, shellQuote, URL_SOURCE, type JobScriptInput } from './job-script-parts.js';
 
-/** What a job script needs to know besides the job description. */
-export interface JobScriptInput {
-  /** The job's id (MiG's shape, e.g. `42_7_2_2025__12_57_15_myhost.0`). */
-  readonly jobId: string;
-  /** The job's session id: its only credential, 64 hex characters. */
-  readonly sessionId: string;
-  /** The site's base URL for job file traffic, e.g. `https://mig.example.org:8443`. */
-  readonly siteUrl: string;
-  /** The job description, with `+JOBID+`/`+JOBNAME+` already expanded. */
-  readonly spec: JobSpec;
-  /** The owner, as MiG's `MIG_SUBMITUSER` (the distinguished name). */
-  readonly submitUser: string;
-  /** The execution unit's name, as `MIG_EXEUNIT`. */
-  readonly unitName: string;
-  /** Values of the job's runtime environments, exported before the job's own ENVIRONMENT. */
-  readonly runtimeEnvironment?: readonly { readonly name: string; readonly value: string }[];
-}
-
-const JOB_ID = /^[A-Za-z0-9_.-]{1,128}$/;
-const SESSION_ID = /^[0-9a-f]{64}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const URL_SOURCE = /^(https?|ftp):\/\//;
-
-/** Quotes `value` for POSIX sh (single quotes; embedded quotes closed and escaped). */
-export function shellQuote(value: string): string {
-  if (value.includes('\0')) throw new InvalidInputError('A job script value contains a NUL character.');
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
-
-/** A path inside the owner's home as a URL path below the session, each component encoded. */
-function sessionPath(path: string): string {
-  return path
-    .split('/')
-    .filter((p) => p !== '' && p !== '.')
-    .map((p) => {
-      if (p === '..') throw new InvalidInputError(`The job file path ${JSON.stringify(path)} climbs out with "..".`);
-      return encodeURIComponent(p);
-    })
-    .join('/');
-}
-
-/** A destination inside the job folder: relative, no `..`, no leading `/`. */
-function jobDirPath(path: string): string {
-  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.length === 0 || parts.includes('..')) throw new InvalidInputError(`The job file name ${JSON.stringify(path)} is not a plain path inside the job folder.`);
-  return parts.join('/');
-}
-
-/** Where a transfer lands: its destination, or the source's base name when none was given. */
-function destinationOf(t: FileTransfer): string {
-  if (t.destination !== '') return t.destination;
-  const base = t.source.split('/').filter((p) => p !== '').pop();
-  return base ?? t.source;
-}
+export type { JobScriptInput } from './job-script-parts.js';
+export { shellQuote } from './job-script-parts.js';
 
 /**
  * Generates the job script.
@@ -81,17 +28,8 @@ function destinationOf(t: FileTransfer): string {
  * ```
  */
 export function generateJobScript(input: JobScriptInput): string {
-  const { jobId, sessionId, spec } = input;
-  if (!JOB_ID.test(jobId)) throw new InvalidInputError('The job id is not a valid job id.', { details: { field: 'jobId' } });
-  if (!SESSION_ID.test(sessionId)) throw new InvalidInputError('The session id must be 64 lower-case hex characters.', { details: { field: 'sessionId' } });
-  let site: URL;
-  try {
-    site = new URL(input.siteUrl);
-  } catch {
-    throw new InvalidInputError('The site URL is not a URL.', { details: { field: 'siteUrl' } });
-  }
-  if (site.protocol !== 'https:' && site.protocol !== 'http:') throw new InvalidInputError('The site URL must be http(s).', { details: { field: 'siteUrl' } });
-  const base = `${site.origin}${site.pathname.replace(/\/+$/, '')}/sid_redirect/${sessionId}`;
+  const { jobId, spec } = input;
+  const base = checkScriptInput(input);
   const out = `job_output/${jobId}`;
   const lines: string[] = [
     '#!/bin/sh',
@@ -102,19 +40,14 @@ export function generateJobScript(input: JobScriptInput): string {
     'mig_curl() { if [ -n "${MIG_SITE_CA:-}" ]; then curl --cacert "$MIG_SITE_CA" "$@"; else curl "$@"; fi; }',
     'mig_get() { mig_curl --silent --show-error --fail --retry 3 --connect-timeout 30 --create-dirs -o "$2" "$1"; }',
     'mig_put() { mig_curl --silent --show-error --fail --retry 3 --connect-timeout 30 -o /dev/null -T "$1" "$2"; }',
-    // printf, not echo: dash's echo would interpret backslashes in names and commands.
-    'mig_note() { printf \'%s %s\\n\' "$1" "$2" >> "$3"; }',
-    `MIG_STDOUT=${shellQuote(`${jobId}.stdout`)}`,
-    `MIG_STDERR=${shellQuote(`${jobId}.stderr`)}`,
-    `MIG_STATUS=${shellQuote(`${jobId}.status`)}`,
-    `MIG_IOSTATUS=${shellQuote(`${jobId}.io-status`)}`,
+    NOTE_FUNCTION,
+    ...outputFileLines(jobId),
     ': > "$MIG_STDOUT"; : > "$MIG_STDERR"; : > "$MIG_STATUS"; : > "$MIG_IOSTATUS"',
     '',
     '# Inputs and executables',
   ];
-  const transfers = [...spec.INPUTFILES.map((t) => ({ t, executable: false })), ...spec.EXECUTABLES.map((t) => ({ t, executable: true }))];
-  const fetches = transfers.map(({ t, executable }) => ({
-    dest: jobDirPath(destinationOf(t)),
+  const fetches = inputTransfers(spec).map(({ transfer: t, destination, executable }) => ({
+    dest: destination,
     url: URL_SOURCE.test(t.source) ? shellQuote(t.source) : `"$MIG_SID_URL/"${shellQuote(sessionPath(t.source))}`,
     source: t.source,
     executable,
@@ -136,32 +69,7 @@ export function generateJobScript(input: JobScriptInput): string {
     lines.push(...oneByOne);
   }
   for (const f of fetches) if (f.executable) lines.push(`chmod u+x ${shellQuote(f.dest)}`);
-  lines.push('', '# Environment');
-  const env: [string, string][] = [
-    ['MIG_JOBID', jobId],
-    ['MIG_JOBNAME', spec.JOBNAME === '' ? jobId : spec.JOBNAME],
-    ['MIG_SUBMITUSER', input.submitUser],
-    ['MIG_JOBDIR', '.'],
-    ['MIG_JOBNODECOUNT', String(spec.NODECOUNT)],
-    ['MIG_JOBCPUCOUNT', String(spec.CPUCOUNT)],
-    ['MIG_JOBCPUTIME', String(spec.CPUTIME)],
-    ['MIG_JOBMEMORY', String(spec.MEMORY)],
-    ['MIG_JOBDISK', String(spec.DISK)],
-    ['MIG_EXEUNIT', input.unitName],
-  ];
-  for (const v of input.runtimeEnvironment ?? []) env.push([v.name, v.value]);
-  for (const v of spec.ENVIRONMENT) env.push([v.name, v.value]);
-  for (const [name, value] of env) {
-    if (!ENV_NAME.test(name)) throw new InvalidInputError(`The environment variable name ${JSON.stringify(name.slice(0, 64))} is not a valid shell name.`);
-    lines.push(`${name}=${shellQuote(value)}; export ${name}`);
-  }
-  lines.push('MIG_JOBDIR="$(pwd)"; export MIG_JOBDIR', '', '# The job');
-  for (const command of spec.EXECUTE) {
-    if (/[\r\n\0]/.test(command)) throw new InvalidInputError('An EXECUTE line contains a line break or NUL.');
-    // Each command runs in its own subshell with the job's output files; its exit code is recorded.
-    // The line break before `)` keeps a trailing comment in the command from swallowing it.
-    lines.push(`( ${command}\n) >> "$MIG_STDOUT" 2>> "$MIG_STDERR"; mig_note ${shellQuote(command)} $? "$MIG_STATUS"`);
-  }
+  lines.push('', '# Environment', ...environmentLines(input), '', '# The job', ...commandLines(spec));
   lines.push('', '# Outputs');
   for (const t of spec.OUTPUTFILES) {
     const src = jobDirPath(t.source);

@@ -192,7 +192,8 @@ export class EngineSocketServer {
     switch (method) {
       case 'requestWork': {
         const resource = await this.site.resources.get(text(params, 'resourceId'));
-        return this.engine.requestWork({ resource, unit: text(params, 'unit'), capacity: capacity(params), running: names(params, 'running') });
+        const transfers = params.transfers === 'agent' ? { transfers: 'agent' as const } : {};
+        return this.engine.requestWork({ resource, unit: text(params, 'unit'), capacity: capacity(params), running: names(params, 'running'), ...transfers });
       }
       case 'heartbeat': {
         const resource = await this.site.resources.get(text(params, 'resourceId'));

@@ -71,7 +71,7 @@ export class RemoteGridDispatcher implements GridDispatcher {
   }
 
   async requestWork(request: WorkRequest): Promise<WorkAnswer> {
-    return (await this.call('requestWork', { resourceId: request.resource.id, unit: request.unit, capacity: request.capacity, running: request.running })) as WorkAnswer;
+    return (await this.call('requestWork', { resourceId: request.resource.id, unit: request.unit, capacity: request.capacity, running: request.running, ...(request.transfers === undefined ? {} : { transfers: request.transfers }) })) as WorkAnswer;
   }
 
   async heartbeat(request: Omit<WorkRequest, 'capacity'>): Promise<WorkAnswer> {

@@ -33,6 +33,15 @@ const answerSchema = {
         name: { type: 'string' },
         sessionId: { type: 'string' },
         script: { type: 'string' },
+        staged: {
+          type: 'object',
+          required: ['inputs', 'outputs', 'commands'],
+          properties: {
+            inputs: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string' }, source: { type: 'string' }, destination: { type: 'string' }, executable: { type: 'boolean' } } } },
+            outputs: { type: 'array', items: { type: 'object', properties: { source: { type: 'string' }, kind: { type: 'string' }, destination: { type: 'string' } } } },
+            commands: { type: 'string' },
+          },
+        },
         limits: {
           type: 'object',
           properties: { cpuTimeSeconds: { type: 'integer' }, wallTimeSeconds: { type: 'integer' }, memoryMb: { type: 'integer' }, cpus: { type: 'integer' }, nodes: { type: 'integer' } },
@@ -71,20 +80,22 @@ export function registerAgentApiRoutes(app: FastifyInstance, ctx: WebContext): v
   const config = { csrf: false, selfAuthenticated: true };
   const security = [{ resourceToken: [] }];
 
-  app.post<{ Body: { unit: string; capacity: { cpuTimeSeconds: number; nodeCount: number; cpuCount: number; memoryMb: number; diskGb: number }; running?: string[] } }>('/api/v1/agent/work', {
+  app.post<{ Body: { unit: string; capacity: { cpuTimeSeconds: number; nodeCount: number; cpuCount: number; memoryMb: number; diskGb: number }; running?: string[]; transfers?: 'script' | 'agent' } }>('/api/v1/agent/work', {
     config,
     schema: {
       tags,
       security,
       summary: 'A resource unit asks for one job',
-      description: 'Answers the job (with its session id and script) or `job: null` with when to ask again; `cancel` lists jobs the unit must stop.',
-      body: { type: 'object', additionalProperties: false, required: ['unit', 'capacity'], properties: { unit: unitName, capacity: capacitySchema, running: idList } },
+      description:
+        'Answers the job (with its session id and script) or `job: null` with when to ask again; `cancel` lists jobs the unit must stop. With `transfers: "agent"` the job also carries `staged`: the transfer manifest and the commands-only script, for an agent that moves the files itself.',
+      body: { type: 'object', additionalProperties: false, required: ['unit', 'capacity'], properties: { unit: unitName, capacity: capacitySchema, running: idList, transfers: { type: 'string', enum: ['script', 'agent'] } } },
       response: { 200: answerSchema, ...fileErrorResponses, 503: fileErrorResponses[404] },
     },
   }, async (request) => {
     const grid = gridOf(ctx);
     const resource = await resourceOf(ctx, request);
-    return grid.requestWork({ resource, unit: request.body.unit, capacity: request.body.capacity, running: request.body.running ?? [] });
+    const { transfers } = request.body;
+    return grid.requestWork({ resource, unit: request.body.unit, capacity: request.body.capacity, running: request.body.running ?? [], ...(transfers === undefined ? {} : { transfers }) });
   });
 
   app.post<{ Body: { unit: string; running?: string[] } }>('/api/v1/agent/heartbeat', {

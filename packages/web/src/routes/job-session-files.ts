@@ -53,11 +53,19 @@ export async function registerJobSessionFileRoutes(app: FastifyInstance, ctx: We
       const session = await sessionOf(ctx, sid);
       const path = homePath(request.params['*']);
       const parts = path.split('/').filter((p) => p !== '');
-      if (parts.length > 1) await session.view.mkdir(`/${parts.slice(0, -1).join('/')}`, { recursive: true });
-      const out = await session.view.createWriteStream(path, { overwrite: true });
+      let out;
+      try {
+        out = await session.view.createWriteStream(path, { overwrite: true });
+      } catch (err) {
+        // The folders are made only when missing (a job's first file in job_output/<id>/): most
+        // uploads go to a folder that exists, and making it again costs a walk of the path.
+        if (!(err instanceof MigError && err.code === 'MIG_E_PATH_NOT_FOUND' && parts.length > 1)) throw err;
+        await session.view.mkdir(`/${parts.slice(0, -1).join('/')}`, { recursive: true });
+        out = await session.view.createWriteStream(path, { overwrite: true });
+      }
       await pipeline(request.raw, out);
       const statusPath = `/job_output/${session.job.id}/${session.job.id}.status`;
-      if (path === statusPath) await gridOf(ctx).completeSession(sid);
+      if (path === statusPath) await gridOf(ctx).completeSession(sid, session);
       return reply.status(201).send('0\n');
     });
   });
