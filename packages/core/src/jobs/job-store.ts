@@ -55,6 +55,12 @@ export interface JobStoreOptions {
    * site does not have is refused at submit (`MIG_E_MRSL_INVALID`), as MiG does; ARC jobs are not checked.
    */
   readonly runtimeEnvs?: { missing(names: readonly string[]): Promise<string[]> };
+  /**
+   * The job VGrid check (`resolveJobVgrids` over `site.vgrids` fits): given the owner and the job's
+   * `VGRID` list, the list to store (`ANY` expanded), or a refusal (`MIG_E_VGRID_NOT_FOUND`,
+   * `MIG_E_VGRID_NOT_ALLOWED`). Without it, `VGRID` is stored as given.
+   */
+  readonly jobVgrids?: { resolve(ownerId: string, requested: readonly string[]): Promise<readonly string[]> };
 }
 
 /** Input of {@link JobStore.submit}. */
@@ -512,8 +518,12 @@ export function createJobStore(db: Kysely<Database>, options: JobStoreOptions = 
     async submit(input) {
       if (!isPlainObject(input)) throw new InvalidInputError('Invalid job submission: give ownerId and spec.');
       const ownerId = parseInput(userIdSchema, input.ownerId, 'ownerId');
-      const { spec, json } = checkSpec(input.spec);
+      let { spec, json } = checkSpec(input.spec);
       await checkRuntimeEnvs(spec);
+      if (options.jobVgrids !== undefined) {
+        const vgrids = await options.jobVgrids.resolve(ownerId, spec.VGRID);
+        if (vgrids.length !== spec.VGRID.length || vgrids.some((v, i) => v !== spec.VGRID[i])) ({ spec, json } = checkSpec({ ...spec, VGRID: vgrids }));
+      }
       let mrsl: string | null = null;
       if (input.mrsl !== undefined) {
         if (typeof input.mrsl !== 'string') throw new InvalidInputError('Invalid job submission: mrsl must be the job description text.');

@@ -21,7 +21,7 @@ import {
 } from '../auth/index.js';
 import { createHomeViewProvider, type ViewProvider } from '../fs/index.js';
 import { createDirectoryQuota } from '../fs/directory-quota.js';
-import { createVgridStore, vgridViewRoots, type VgridFolderPaths, type VgridStore } from '../vgrids/index.js';
+import { createVgridStore, resolveJobVgrids, vgridViewRoots, type VgridFolderPaths, type VgridStore } from '../vgrids/index.js';
 import { vgridFolders } from '../vgrids/vgrid-folders.js';
 import { createShareLinkStore, createShareLinkViewProvider, type ShareLinkStore, type ShareLinkVgridRules } from '../share-links/index.js';
 import { createSignupRequestStore, createUserStore, type SignupRequestStore, type UserStore } from '../users/index.js';
@@ -163,7 +163,10 @@ export async function openSite(config: SiteConfig, options: OpenSiteOptions = {}
   // Each of the two checks the other: resources provide runtime environments, which cannot be
   // removed while provided; the late binding breaks the cycle.
   const runtimeEnvs: RuntimeEnvStore = createRuntimeEnvStore(db, { now, resources: { list: () => resources.list() } });
-  const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries }, runtimeEnvs });
+  const jobs = createJobStore(db, { now, serverId: defaultJobServerId(), mrslOptions: { defaultRetries: config.scheduler.job_retries }, runtimeEnvs,
+    // Late binding again: the VGrid store is made below.
+    jobVgrids: { resolve: (ownerId, requested) => resolveJobVgrids(vgrids, ownerId, requested, { label: config.vgrids.label }) },
+  });
   const resources = createResourceStore(db, { now, runtimeEnvs });
   // One quota count for users' views and share-link views (uploads through a link count for the owner).
   const fileQuota = createDirectoryQuota();

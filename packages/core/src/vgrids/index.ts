@@ -23,3 +23,5 @@ export { vgridViewRoots } from './vgrid-view-roots.js';
 export type { VgridViewRootOptions } from './vgrid-view-roots.js';
 export { requestNotice, decisionNotice } from './vgrid-request-notice.js';
 export type { RequesterInfo } from './vgrid-request-notice.js';
+export { ANY_VGRID, resolveJobVgrids, vgridsWithResource, vgridsOfAllResources, unitVgrids, vgridsNotAccepted } from './job-vgrids.js';
+export type { JobVgridLookup, ResolveJobVgridsOptions } from './job-vgrids.js';

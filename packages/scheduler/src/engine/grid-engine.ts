@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import type { FeasibilityReport, FileView, GridDispatcher, JobChangeCursor, JobRecord, JobSpec, JobSession, ResourceRecord, Site, UnitCapacity, WorkAnswer, WorkRequest } from '@migrid/core';
-import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults } from '@migrid/core';
+import { expandJobVariables, InvalidInputError, MigError, notifyJobEnded, openJobResults, verifyJobResults, vgridsWithResource } from '@migrid/core';
 import { generateJobScript } from '../job-script/generate-job-script.js';
 import { generateStagedJob } from '../job-script/generate-staged-job.js';
 import { configuredUnitOffer, feasibilityReport } from './feasibility.js';
@@ -224,9 +224,9 @@ export class GridEngine implements GridDispatcher {
     return [...new Set(cancel)];
   }
 
-  /** The unit as configured, narrowed to what it says it can take now. */
-  private offerOf(resource: ResourceRecord, unit: string, capacity: UnitCapacity): UnitOffer {
-    const configured = configuredUnitOffer(resource, unit);
+  /** The unit as configured (VGrids: those that have the resource), narrowed to what it says it can take now. */
+  private offerOf(resource: ResourceRecord, unit: string, capacity: UnitCapacity, withResource: readonly string[]): UnitOffer {
+    const configured = configuredUnitOffer(resource, unit, withResource);
     const min = (a: number, b: number): number => (Number.isFinite(b) && b >= 0 ? Math.min(a, b) : a);
     return {
       ...configured,
@@ -245,7 +245,7 @@ export class GridEngine implements GridDispatcher {
     await this.site.resources.touch(resource.id);
     const cancel = await this.reconcile(resource, unit, request.running);
     if (resource.status !== 'active') return { job: null, retryAfterSeconds: this.idleRetry * 6, cancel };
-    const offer = this.offerOf(resource, unit, request.capacity);
+    const offer = this.offerOf(resource, unit, request.capacity, await vgridsWithResource(this.site.db, resource.id));
     const run = this.decisions.then(() => this.dispatchOne(resource, unit, offer, request.transfers === 'agent'));
     this.decisions = run.catch(() => undefined);
     const job = await run;
