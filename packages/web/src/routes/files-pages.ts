@@ -77,6 +77,8 @@ ${problem === undefined ? '' : html`<p class="notice bad" role="alert">${problem
   <button type="button" class="secondary" data-action="checksum" data-needs="1">Checksum</button>
   <button type="button" class="danger" data-action="delete" data-needs="1">Delete</button>
   <button type="button" class="secondary" data-action="trash">Trash</button>
+  <button type="button" class="secondary" data-action="share" data-needs="1">Share</button>
+  <a class="button secondary" href="/share-links">My share links</a>
 </div>
 <form class="find" id="find-form" role="search"><label for="find-name">Find by name</label> <input id="find-name" name="name" type="search" maxlength="255"> <button type="submit" class="secondary">Find</button></form>
 <div class="dropzone" id="dropzone">Drop files or folders here to upload them into this folder.</div>
@@ -92,6 +94,6 @@ ${problem === undefined ? '' : html`<p class="notice bad" role="alert">${problem
 ${entries.length === 0 ? html`<p class="muted" id="empty">This folder is empty.</p>` : ''}
 <dialog id="dialog" aria-labelledby="dialog-title"><form method="dialog" id="dialog-form"><h2 id="dialog-title"></h2><div id="dialog-body"></div><div class="actions"><button type="submit" value="ok" id="dialog-ok">OK</button> <button type="button" class="secondary" id="dialog-cancel">Cancel</button></div></form></dialog>
 </section>`;
-    return sendPage(reply, ctx.layout, { title: 'Files', body, scripts: ['files.js'] });
+    return sendPage(reply, ctx.layout, { title: 'Files', body, scripts: ['files.js', 'share-dialog.js'] });
   });
 }

@@ -18,6 +18,7 @@ import { registerJobsPages } from './jobs-pages.js';
 import { registerFeasibilityApiRoutes } from '../jobs/feasibility-api.js';
 import { registerResourcesApiRoutes } from './resources-api.js';
 import { registerResourcesPages } from './resources-pages.js';
+import { registerSharePages } from './share-pages.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -34,4 +35,5 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerFeasibilityApiRoutes(app, ctx);
   registerResourcesApiRoutes(app, ctx);
   registerResourcesPages(app, ctx);
+  await registerSharePages(app, ctx);
 }
