@@ -15,6 +15,8 @@ export {
   type DownloadToOptions,
   type ProgressListener,
 } from './mig-client.js';
+export type { CreateShareLinkOptions, ShareLinkExpiry, UpdateShareLinkOptions } from './mig-client.js';
+export type { ShareLinkInfo, ShareLinkMode, ShareLinkState } from './types.js';
 export { MigApiError, MigClientError, type MigClientErrorCode, type MigErrorDetails } from './errors.js';
 export type { CaCertificates } from './http-transport.js';
 export { normalizeRemotePath, joinRemotePath, remoteBaseName, remoteDirName } from './remote-path.js';

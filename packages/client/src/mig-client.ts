@@ -13,6 +13,7 @@ import { MigApiError, MigClientError } from './errors.js';
 import { HttpTransport, type CaCertificates, type RequestBody } from './http-transport.js';
 import { normalizeRemotePath } from './remote-path.js';
 import type { Account, ChecksumAlgorithm, ChecksumResult, FileEntry, JobInfo, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
+import type { ShareLinkInfo, ShareLinkMode } from './types.js';
 import { fileChunkSource, streamChunkSource, type ChunkSource } from './upload-source.js';
 
 /** Options of {@link MigClient}. */
@@ -47,6 +48,37 @@ export interface LoginOptions {
 
 /** Scopes a token from {@link MigClient.login} gets by default: files, and reading and managing the account (so `logout` can revoke it). */
 export const DEFAULT_TOKEN_SCOPES: readonly TokenScope[] = ['files:write', 'jobs:write', 'account:write'];
+
+/**
+ * When a share link stops working: a `Date`, epoch milliseconds, or text the site reads (an ISO
+ * 8601 date `YYYY-MM-DD`, meaning the end of that day in UTC, or a date-time with a zone).
+ */
+export type ShareLinkExpiry = Date | number | string;
+
+/** Options of {@link MigClient.createShareLink}. */
+export interface CreateShareLinkOptions {
+  /** Default `ro`; a single file can only be shared `ro`. */
+  readonly mode?: ShareLinkMode;
+  /** Default: never. */
+  readonly expires?: ShareLinkExpiry;
+  /** A password of the link's own (8-256 characters); without one the id is the password. */
+  readonly password?: string;
+  /** Most logins allowed (1 to 1,000,000,000); default no limit. */
+  readonly maxUses?: number;
+  /** Email addresses to send the link to. */
+  readonly invite?: readonly string[];
+  /** A note for the invitation mail. */
+  readonly message?: string;
+}
+
+/** What {@link MigClient.updateShareLink} changes; `null` removes the expiry, password or limit. */
+export interface UpdateShareLinkOptions {
+  readonly expires?: ShareLinkExpiry | null;
+  readonly password?: string | null;
+  readonly maxUses?: number | null;
+}
+
+const expiryText = (value: ShareLinkExpiry): string => (value instanceof Date ? value.toISOString() : String(value));
 
 /** Progress of a transfer: bytes done so far of `total` (undefined when unknown). */
 export type ProgressListener = (done: number, total: number | undefined) => void;
@@ -368,6 +400,63 @@ export class MigClient {
   /** Submits a job again (a new job with the same description). */
   async resubmitJob(id: string): Promise<JobInfo> {
     return this.#http.json<JobInfo>('POST', `/api/v1/jobs/${encodeURIComponent(id)}/resubmit`, { json: {} });
+  }
+
+  /**
+   * Makes a share link to a file or folder of your view (`POST /api/v1/share-links`). Anyone with
+   * its `id` can use it: on the web at its `url`, and over SFTP/FTPS/WebDAVS with the id as user
+   * name (and password, unless the link has its own).
+   * @example
+   * ```ts
+   * const link = await client.createShareLink('/results', { mode: 'ro', expires: '2030-12-31', maxUses: 10 });
+   * console.log(link.url);
+   * ```
+   * @throws MigApiError `MIG_E_PATH_NOT_FOUND`, `MIG_E_INVALID_INPUT`, `MIG_E_SHARE_LINK_NOT_ALLOWED`, …
+   */
+  async createShareLink(path: string, options: CreateShareLinkOptions = {}): Promise<ShareLinkInfo> {
+    return this.#http.json<ShareLinkInfo>('POST', '/api/v1/share-links', {
+      json: {
+        path: normalizeRemotePath(path),
+        mode: options.mode ?? 'ro',
+        ...(options.expires !== undefined && { expires: expiryText(options.expires) }),
+        ...(options.password !== undefined && { password: options.password }),
+        ...(options.maxUses !== undefined && { maxUses: options.maxUses }),
+        ...(options.invite !== undefined && options.invite.length > 0 && { invite: [...options.invite] }),
+        ...(options.message !== undefined && { message: options.message }),
+      },
+    });
+  }
+
+  /** Your share links, newest first; with `vgrid`, the links anyone made into that VGrid's share (its owners only). */
+  async listShareLinks(options: { vgrid?: string } = {}): Promise<ShareLinkInfo[]> {
+    const query: Record<string, string> = options.vgrid === undefined ? {} : { vgrid: options.vgrid };
+    return (await this.#http.json<{ links: ShareLinkInfo[] }>('GET', '/api/v1/share-links', { query })).links;
+  }
+
+  /** One of your share links. @throws MigApiError `MIG_E_SHARE_LINK_NOT_FOUND` (also for someone else's). */
+  async getShareLink(id: string): Promise<ShareLinkInfo> {
+    return this.#http.json<ShareLinkInfo>('GET', `/api/v1/share-links/${encodeURIComponent(id)}`);
+  }
+
+  /** Changes the expiry, password or use limit of one of your share links (only the fields given). */
+  async updateShareLink(id: string, changes: UpdateShareLinkOptions): Promise<ShareLinkInfo> {
+    return this.#http.json<ShareLinkInfo>('PATCH', `/api/v1/share-links/${encodeURIComponent(id)}`, {
+      json: {
+        ...(changes.expires !== undefined && { expires: changes.expires === null ? null : expiryText(changes.expires) }),
+        ...(changes.password !== undefined && { password: changes.password }),
+        ...(changes.maxUses !== undefined && { maxUses: changes.maxUses }),
+      },
+    });
+  }
+
+  /** Revokes one of your share links for good (idempotent); returns it, now `revoked`. */
+  async revokeShareLink(id: string): Promise<ShareLinkInfo> {
+    return this.#http.json<ShareLinkInfo>('DELETE', `/api/v1/share-links/${encodeURIComponent(id)}`);
+  }
+
+  /** Emails one of your share links to people. */
+  async inviteToShareLink(id: string, emails: readonly string[], message?: string): Promise<ShareLinkInfo> {
+    return this.#http.json<ShareLinkInfo>('POST', `/api/v1/share-links/${encodeURIComponent(id)}/invite`, { json: { emails: [...emails], ...(message !== undefined && { message }) } });
   }
 
   /** Closes the client's connections. */

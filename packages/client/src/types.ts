@@ -101,3 +101,43 @@ export interface JobInfo {
   readonly failureMessage?: string | null;
   readonly verified?: string | null;
 }
+
+/** What a share link lets its holder do: `ro` read, `wo` upload only (a drop box), `rw` read and write. */
+export type ShareLinkMode = 'ro' | 'wo' | 'rw';
+
+/** Whether a share link can be used now. */
+export type ShareLinkState = 'active' | 'expired' | 'revoked' | 'used-up';
+
+/** A share link as the site shows it to its owner (`GET /api/v1/share-links/{id}`). */
+export interface ShareLinkInfo {
+  /** The secret id: the last part of the URL, and the login name over SFTP, FTPS and WebDAVS. */
+  readonly id: string;
+  /** `<site>/share/<id>`. */
+  readonly url: string;
+  readonly mode: ShareLinkMode;
+  readonly kind: 'file' | 'folder';
+  /** The shared file or folder as the owner's view names it. */
+  readonly path: string;
+  /** The VGrid whose share it lies in, or null for the home. */
+  readonly vgrid: string | null;
+  readonly state: ShareLinkState;
+  /** Logins so far (one per session). */
+  readonly uses: number;
+  /** Most logins allowed; null = no limit. */
+  readonly maxUses: number | null;
+  /** ISO 8601, or null for never. */
+  readonly expiresAt: string | null;
+  /** Whether the link has a password of its own (else the id is the password). */
+  readonly hasPassword: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly revokedAt: string | null;
+  /** Email addresses invited so far. */
+  readonly invites: readonly string[];
+  /** The owner's email address. */
+  readonly owner: string;
+  /** Whether the caller made the link. */
+  readonly mine: boolean;
+  /** After create with invitations: set when the link was made but the mails could not be sent. */
+  readonly inviteProblem?: { readonly code: string; readonly message: string };
+}

@@ -16,6 +16,7 @@ import type { ChecksumAlgorithm, FileEntry, JobInfo } from '../types.js';
 import { configPathOf, readConfig, removeConfig, writeConfig, type MiguserConfig } from './config-file.js';
 import { formatBytes, formatEntry, formatListing } from './format.js';
 import { readPassword } from './password-input.js';
+import { addShareCommands } from './share-commands.js';
 import { createProgress, type Progress } from './progress.js';
 import { headOf, tailOf } from './text-ranges.js';
 import { getTree, putTree } from './transfers.js';
@@ -517,6 +518,7 @@ export function createMiguserProgram(io: MiguserIo): { program: Command; close: 
   addChanges(program, run);
   addTransfers(program, run);
   addJobs(program, run);
+  addShareCommands(program, run);
   const configure = (command: Command): void => {
     command.exitOverride();
     command.configureOutput({

@@ -19,6 +19,7 @@ import { registerFeasibilityApiRoutes } from '../jobs/feasibility-api.js';
 import { registerResourcesApiRoutes } from './resources-api.js';
 import { registerResourcesPages } from './resources-pages.js';
 import { registerSharePages } from './share-pages.js';
+import { registerShareLinksApiRoutes } from './share-links-api.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -34,6 +35,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerJobsPages(app, ctx);
   registerFeasibilityApiRoutes(app, ctx);
   registerResourcesApiRoutes(app, ctx);
+  registerShareLinksApiRoutes(app, ctx);
   registerResourcesPages(app, ctx);
   await registerSharePages(app, ctx);
 }
