@@ -10,6 +10,7 @@ import { registerCertCommands } from './commands/cert.js';
 import { registerResourceCommands } from './commands/resource.js';
 import { registerRuntimeEnvCommands } from './commands/runtime-env.js';
 import { registerJobCommands } from './commands/job.js';
+import { registerVgridCommands } from './commands/vgrid.js';
 
 /** Builds the `mig` command tree. */
 export function buildProgram(io: CliIo): Command {
@@ -31,6 +32,7 @@ export function buildProgram(io: CliIo): Command {
   registerResourceCommands(program, io);
   registerRuntimeEnvCommands(program, io);
   registerJobCommands(program, io);
+  registerVgridCommands(program, io);
   return program;
 }
 
