@@ -398,8 +398,8 @@ describe('VGrid and share-link permission matrix', () => {
               expect(got, 'the session ran').toBeDefined();
               expect({ cell, effect: got?.effect }, got?.detail).toEqual({ cell, effect: allowed ? 'done' : 'refused' });
               // The client is told the truth: a change that was refused reports an error, one made
-              // reports success (not for escape-write: a write clamped into the root may succeed).
-              if (got?.reported !== undefined && op !== 'escape-write') expect({ cell, reported: got.reported }).toEqual({ cell, reported: allowed ? 'ok' : 'error' });
+              // reports success (an escaping write is refused by every protocol and the share page).
+              if (got?.reported !== undefined) expect({ cell, reported: got.reported }).toEqual({ cell, reported: allowed ? 'ok' : 'error' });
             });
           }
         });

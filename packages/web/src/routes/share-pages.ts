@@ -280,10 +280,13 @@ export async function registerSharePages(app: FastifyInstance, ctx: WebContext):
       try {
         const dir = typeof request.query.dir === 'string' && request.query.dir !== '' ? request.query.dir : '/';
         if (dir.length > 4096) throw new InvalidInputError('The folder path is too long.');
-        const path = childPath(displayPath(dir), nameField(request.query.name, 'file name'));
-        const out = await view.createWriteStream(path, { overwrite: false });
+        // The raw folder goes to the view, which refuses a `..` above the link's folder (as every
+        // protocol does); the lexical form is only for answers, after the view accepted the path.
+        const asked = childPath(dir, nameField(request.query.name, 'file name'));
+        const out = await view.createWriteStream(asked, { overwrite: false });
         await pipeline(request.raw, out);
-        const info = await view.stat(path);
+        const info = await view.stat(asked);
+        const path = displayPath(asked);
         access.noteUpload(session, path);
         privateHeaders(reply);
         return reply.status(201).type('application/json; charset=utf-8').send({ name: info.name, path, size: info.size });
@@ -313,9 +316,9 @@ export async function registerSharePages(app: FastifyInstance, ctx: WebContext):
   };
 
   formAction('mkdir', async (view, body) => {
-    const dir = displayPath(pathField(body['dir']));
+    const dir = pathField(body['dir']);
     await view.mkdir(childPath(dir, nameField(body['name'], 'folder name')));
-    return dir;
+    return displayPath(dir);
   });
   formAction('delete', async (view, body) => {
     const path = displayPath(pathField(body['path']));
