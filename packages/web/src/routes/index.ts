@@ -20,6 +20,7 @@ import { registerResourcesApiRoutes } from './resources-api.js';
 import { registerResourcesPages } from './resources-pages.js';
 import { registerSharePages } from './share-pages.js';
 import { registerShareLinksApiRoutes } from './share-links-api.js';
+import { registerWorkgroupsApiRoutes } from './workgroups-api.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -36,6 +37,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerFeasibilityApiRoutes(app, ctx);
   registerResourcesApiRoutes(app, ctx);
   registerShareLinksApiRoutes(app, ctx);
+  registerWorkgroupsApiRoutes(app, ctx);
   registerResourcesPages(app, ctx);
   await registerSharePages(app, ctx);
 }
