@@ -84,7 +84,7 @@ export async function createWebApp(options: WebAppOptions): Promise<FastifyInsta
 
   const ctx: WebContext = {
     site,
-    layout: { title: site.config.site.title },
+    layout: { title: site.config.site.title, vgridLabel: site.config.vgrids.label },
     now,
     baseUrl: (options.baseUrl ?? defaultBaseUrl(site)).replace(/\/+$/, ''),
     grid: options.grid,

@@ -22,6 +22,8 @@ export interface PageOptions {
 /** The site's title, as `createWebApp` was told it. */
 export interface LayoutSite {
   readonly title: string;
+  /** What the site calls VGrids in menus (`[vgrids] label`; default "VGrid"). */
+  readonly vgridLabel?: string;
 }
 
 /** A hidden form field carrying the request's CSRF token. */
@@ -36,7 +38,7 @@ export function renderPage(request: FastifyRequest, site: LayoutSite, page: Page
   const token = csrfTokenOf(request);
   const nav = user === undefined
     ? html`<a href="/login">Sign in</a><a href="/signup">Sign up</a>`
-    : html`<a href="/files">Files</a><a href="/jobs">Jobs</a><a href="/resources">Resources</a><a href="/settings">Settings</a>${isAdmin ? html`<a href="/admin">Admin</a>` : ''}<a href="/api/docs">API</a>
+    : html`<a href="/files">Files</a><a href="/vgrids">${site.vgridLabel ?? 'VGrid'}s</a><a href="/jobs">Jobs</a><a href="/resources">Resources</a><a href="/settings">Settings</a>${isAdmin ? html`<a href="/admin">Admin</a>` : ''}<a href="/api/docs">API</a>
         <form method="post" action="/logout" class="inline">${csrfField(request)}<button type="submit" class="link">Sign out</button></form>`;
   return html`<!doctype html>
 <html lang="en">

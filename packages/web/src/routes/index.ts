@@ -21,6 +21,7 @@ import { registerResourcesPages } from './resources-pages.js';
 import { registerSharePages } from './share-pages.js';
 import { registerShareLinksApiRoutes } from './share-links-api.js';
 import { registerWorkgroupsApiRoutes } from './workgroups-api.js';
+import { registerWorkgroupPages } from './workgroup-pages.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -38,6 +39,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerResourcesApiRoutes(app, ctx);
   registerShareLinksApiRoutes(app, ctx);
   registerWorkgroupsApiRoutes(app, ctx);
+  registerWorkgroupPages(app, ctx);
   registerResourcesPages(app, ctx);
   await registerSharePages(app, ctx);
 }
