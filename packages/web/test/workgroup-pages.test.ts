@@ -80,7 +80,12 @@ describe('VGrid pages', () => {
     const accepted = await form(s.ann, `/vgrids/Physics/requests/${request?.id}/accept`, {});
     expect([accepted.status, accepted.location]).toEqual([303, '/vgrids/Physics?done=accepted']);
     expect(await rootOf(bob)).toContain('Physics');
+    // A link the member makes into the share is listed for the owner (not for the member).
+    await t.site.vgrids.updateSettings('Physics', { createShareLink: 'members' }, { actor: { kind: 'user', userId: ann.id } });
+    await t.site.shareLinks.create({ ownerId: bob.id, path: '/Physics', mode: 'ro' });
+    expect((await page(s.ann, '/vgrids/Physics')).body).toMatch(new RegExp(`id="vgrid-links"[\\s\\S]*/Physics[\\s\\S]*${bob.email.replace(/[.+]/g, '\\$&')}`));
     const memberPage = await page(s.bob, '/vgrids/Physics');
+    expect(memberPage.body).not.toContain('id="vgrid-links"');
     expect(memberPage.body).toContain('You are a member');
     expect(memberPage.body).not.toContain('id="vgrid-settings"');
   });

@@ -114,6 +114,9 @@ ${requests.length === 0 ? '' : html`<h2>Your requests</h2><ul id="vgrid-my-reque
     const emails = new Map(await Promise.all(people.map(async (p) => [p.userId, await emailOf(p.userId)] as const)));
     const requests = owner ? await site.vgrids.listRequests(record.name, { actor: actorOf(user), status: 'pending' }) : [];
     const requesters = new Map(await Promise.all(requests.map(async (r) => [r.userId, await emailOf(r.userId)] as const)));
+    // Owners see every share link made into the VGrid's folder (and its sub-VGrids'), as in MiG.
+    const links = role === 'owner' ? await site.shareLinks.listForVgrid(record.name) : [];
+    const linkOwners = new Map(await Promise.all(links.map(async (l) => [l.ownerId, await emailOf(l.ownerId)] as const)));
     const action = `${pathOf(record.name)}`;
     const personRow = (p: VgridParticipant): SafeHtml => html`<li data-role="${p.role}">${emails.get(p.userId) ?? p.userId}${p.inherited ? html` <span class="muted">(through ${p.via})</span>` : ''}
 ${owner && !p.inherited ? html`<form method="post" action="${action}/remove" class="inline">${csrfField(request)}<input type="hidden" name="user" value="${emails.get(p.userId) ?? p.userId}"><input type="hidden" name="role" value="${p.role}"><button type="submit" class="secondary">Remove</button></form>` : ''}</li>`;
@@ -138,6 +141,10 @@ ${owner ? html`
 ${requests.length === 0 ? html`<p class="muted" id="vgrid-no-requests">No open requests.</p>` : html`<ul id="vgrid-requests">${requests.map((r) => html`<li data-request="${r.id}">${requesters.get(r.userId) ?? r.userId} asks to become ${r.kind}${r.message === '' ? '' : html`: “${r.message}”`} (${when(r.createdAt)})
 <form method="post" action="${action}/requests/${r.id}/accept" class="inline">${csrfField(request)}<button type="submit">Accept</button></form>
 <form method="post" action="${action}/requests/${r.id}/reject" class="inline">${csrfField(request)}<button type="submit" class="secondary">Reject</button></form></li>`)}</ul>`}
+<h2>Share links into the folder</h2>
+${links.length === 0 ? html`<p class="muted" id="vgrid-no-links">Nobody has made a share link into this folder.</p>` : html`<div class="table-wrap"><table class="listing" id="vgrid-links">
+<thead><tr><th>Shared</th><th>Access</th><th>Made by</th><th>State</th><th>Uses</th><th>Expires</th></tr></thead>
+<tbody>${links.map((l) => html`<tr><td class="code">${l.viewPath}</td><td>${l.mode}</td><td>${linkOwners.get(l.ownerId) ?? l.ownerId}</td><td>${site.shareLinks.stateOf(l)}</td><td>${l.uses}${l.maxUses === null ? '' : html` of ${l.maxUses}`}</td><td>${when(l.expiresAt)}</td></tr>`)}</tbody></table></div>`}
 <h2>Add people</h2>
 <form method="post" action="${action}/add" class="stack" id="vgrid-add">${csrfField(request)}
 <label>Email <input type="email" name="user" required maxlength="254"></label>
