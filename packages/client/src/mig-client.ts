@@ -13,7 +13,7 @@ import { MigApiError, MigClientError } from './errors.js';
 import { HttpTransport, type CaCertificates, type RequestBody } from './http-transport.js';
 import { normalizeRemotePath } from './remote-path.js';
 import type { Account, ChecksumAlgorithm, ChecksumResult, FileEntry, JobInfo, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
-import type { ShareLinkInfo, ShareLinkMode } from './types.js';
+import type { ShareLinkInfo, ShareLinkMode, VgridDetails, VgridInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridSettingsInfo } from './types.js';
 import { fileChunkSource, streamChunkSource, type ChunkSource } from './upload-source.js';
 
 /** Options of {@link MigClient}. */
@@ -76,6 +76,15 @@ export interface UpdateShareLinkOptions {
   readonly expires?: ShareLinkExpiry | null;
   readonly password?: string | null;
   readonly maxUses?: number | null;
+}
+
+/** A VGrid's name as one URL path part (`Physics/Optics` becomes `Physics%2FOptics`). */
+const vgridPath = (name: string): string => `/api/v1/vgrids/${encodeURIComponent(name)}`;
+
+/** What {@link MigClient.removeVgrid} did. */
+export interface VgridRemovalInfo {
+  /** The VGrids removed (with `force`, the sub-VGrids too). */
+  readonly removed: readonly string[];
 }
 
 const expiryText = (value: ShareLinkExpiry): string => (value instanceof Date ? value.toISOString() : String(value));
@@ -457,6 +466,80 @@ export class MigClient {
   /** Emails one of your share links to people. */
   async inviteToShareLink(id: string, emails: readonly string[], message?: string): Promise<ShareLinkInfo> {
     return this.#http.json<ShareLinkInfo>('POST', `/api/v1/share-links/${encodeURIComponent(id)}/invite`, { json: { emails: [...emails], ...(message !== undefined && { message }) } });
+  }
+
+  /** The VGrids you can see, with your role; `mine`: only those you take part in. */
+  async listVgrids(options: { mine?: boolean } = {}): Promise<VgridInfo[]> {
+    // Spelt out: the site reads `true` (and the transport would send `1`).
+    const query = options.mine === true ? { mine: 'true' } : {};
+    return (await this.#http.json<{ vgrids: VgridInfo[] }>('GET', '/api/v1/vgrids', { query })).vgrids;
+  }
+
+  /**
+   * One VGrid with the owners, members and resources its settings let you see.
+   * @throws MigApiError `MIG_E_VGRID_NOT_FOUND` (also for a hidden one you are not in)
+   */
+  async getVgrid(name: string): Promise<VgridDetails> {
+    return this.#http.json<VgridDetails>('GET', vgridPath(name));
+  }
+
+  /**
+   * Creates a VGrid (`Parent/Child` under one you own); you become its owner.
+   * @example
+   * ```ts
+   * await client.createVgrid('Physics', { description: 'The physics group' });
+   * ```
+   * @throws MigApiError `MIG_E_VGRID_NAME`, `MIG_E_VGRID_EXISTS`, `MIG_E_VGRID_NOT_ALLOWED`
+   */
+  async createVgrid(name: string, options: { description?: string } = {}): Promise<VgridInfo> {
+    return this.#http.json<VgridInfo>('POST', '/api/v1/vgrids', { json: { name, ...(options.description !== undefined && { description: options.description }) } });
+  }
+
+  /** Changes some settings of a VGrid you own. */
+  async updateVgridSettings(name: string, changes: Partial<VgridSettingsInfo>): Promise<VgridInfo> {
+    return this.#http.json<VgridInfo>('PATCH', vgridPath(name), { json: { ...changes } });
+  }
+
+  /** Removes a VGrid you own (`force`: with its sub-VGrids); its folders are kept aside by the site. */
+  async removeVgrid(name: string, options: { force?: boolean } = {}): Promise<VgridRemovalInfo> {
+    return this.#http.json<VgridRemovalInfo>('DELETE', vgridPath(name), { query: options.force === true ? { force: 'true' } : {} });
+  }
+
+  /** Adds an owner or member (by email, login alias, DN or user id) to a VGrid you own. */
+  async addVgridParticipant(name: string, role: 'owner' | 'member', user: string): Promise<void> {
+    await this.#http.json<undefined>('PUT', `${vgridPath(name)}/${role}s/${encodeURIComponent(user)}`);
+  }
+
+  /**
+   * Removes an owner or member of a VGrid you own, or yourself (leaving). Removing the last owner
+   * needs `force` and removes the VGrid.
+   */
+  async removeVgridParticipant(name: string, role: 'owner' | 'member', user: string, options: { force?: boolean } = {}): Promise<void> {
+    await this.#http.json<undefined>('DELETE', `${vgridPath(name)}/${role}s/${encodeURIComponent(user)}`, { query: options.force === true ? { force: 'true' } : {} });
+  }
+
+  /**
+   * Asks to become a member or owner of a VGrid; its owners are told.
+   * @throws MigApiError `MIG_E_VGRID_REQUEST_EXISTS` when you asked already, `MIG_E_VGRID_PARTICIPANT_EXISTS`
+   */
+  async requestVgrid(name: string, kind: VgridRequestKind, message?: string): Promise<VgridRequestInfo> {
+    return this.#http.json<VgridRequestInfo>('POST', `${vgridPath(name)}/requests`, { json: { kind, ...(message !== undefined && { message }) } });
+  }
+
+  /** The requests to a VGrid you own, newest first. */
+  async listVgridRequests(name: string, options: { status?: VgridRequestStatus } = {}): Promise<VgridRequestInfo[]> {
+    const query = options.status === undefined ? {} : { status: options.status };
+    return (await this.#http.json<{ requests: VgridRequestInfo[] }>('GET', `${vgridPath(name)}/requests`, { query })).requests;
+  }
+
+  /** Your own VGrid requests, newest first. */
+  async myVgridRequests(): Promise<VgridRequestInfo[]> {
+    return (await this.#http.json<{ requests: VgridRequestInfo[] }>('GET', '/api/v1/vgrid-requests')).requests;
+  }
+
+  /** Accepts or rejects a pending request to a VGrid you own. */
+  async decideVgridRequest(id: string, decision: 'accept' | 'reject'): Promise<VgridRequestInfo> {
+    return this.#http.json<VgridRequestInfo>('POST', `/api/v1/vgrid-requests/${encodeURIComponent(id)}/${decision}`, { json: {} });
   }
 
   /** Closes the client's connections. */

@@ -141,3 +141,74 @@ export interface ShareLinkInfo {
   /** After create with invitations: set when the link was made but the mails could not be sent. */
   readonly inviteProblem?: { readonly code: string; readonly message: string };
 }
+
+/** A part in a VGrid (MiG's workgroups); owners can do everything members can. */
+export type VgridRole = 'owner' | 'member';
+
+/** Who may see a VGrid's owners, members or resources. */
+export type VgridVisibility = 'owners' | 'members' | 'everyone';
+
+/** A VGrid's settings (`PATCH /api/v1/vgrids/{name}` changes some of them). */
+export interface VgridSettingsInfo {
+  readonly description: string;
+  readonly visibleOwners: VgridVisibility;
+  readonly visibleMembers: VgridVisibility;
+  readonly visibleResources: VgridVisibility;
+  /** Left out of listings for people who do not take part. */
+  readonly hidden: boolean;
+  /** How many owners are told of each request. */
+  readonly requestRecipients: number;
+  /** Members may read but not change the shared folder. */
+  readonly readOnly: boolean;
+  /** Who may make share links inside the shared folder. */
+  readonly createShareLink: 'owners' | 'members' | 'none';
+}
+
+/** A VGrid as the site lists it (`GET /api/v1/vgrids`). */
+export interface VgridInfo {
+  /** The full name, e.g. `Physics/Optics`. */
+  readonly name: string;
+  readonly parent: string | null;
+  /** Your role (with inheritance), or null. */
+  readonly role: VgridRole | null;
+  readonly settings: VgridSettingsInfo;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+/** An owner or member of a VGrid. */
+export interface VgridParticipantInfo {
+  readonly email: string;
+  readonly role: VgridRole;
+  /** True when the role comes from a parent VGrid (`via`). */
+  readonly inherited: boolean;
+  readonly via: string;
+  readonly addedAt?: number;
+}
+
+/** One VGrid with the lists its visibility settings let you see (null: hidden from you). */
+export interface VgridDetails extends VgridInfo {
+  readonly owners: readonly VgridParticipantInfo[] | null;
+  readonly members: readonly VgridParticipantInfo[] | null;
+  readonly resources: readonly { readonly resourceId: string; readonly inherited: boolean }[] | null;
+}
+
+/** What a VGrid request asks for. */
+export type VgridRequestKind = 'member' | 'owner';
+
+/** Where a VGrid request stands. */
+export type VgridRequestStatus = 'pending' | 'accepted' | 'rejected';
+
+/** A request to become member or owner of a VGrid. */
+export interface VgridRequestInfo {
+  readonly id: string;
+  readonly vgrid: string;
+  /** The email of who asked. */
+  readonly user: string;
+  readonly kind: VgridRequestKind;
+  readonly message: string;
+  readonly status: VgridRequestStatus;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly decidedAt: number | null;
+}

@@ -75,7 +75,7 @@ describe('VGrids through /api/v1/vgrids', () => {
     expect(await rootOf(bob)).toContain('Physics');
     const mine = await call(s.bob, 'GET', '/api/v1/vgrid-requests');
     expect((mine.json.requests as Json[])[0]).toMatchObject({ vgrid: 'Physics', status: 'accepted' });
-    const list = await call(s.bob, 'GET', '/api/v1/vgrids?mine=true');
+    const list = await call(s.bob, 'GET', '/api/v1/vgrids?mine=1');
     expect((list.json.vgrids as Json[]).map((v) => [v.name, v.role])).toEqual([['Physics', 'member'], ['Physics/Optics', 'member']]);
   });
 

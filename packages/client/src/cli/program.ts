@@ -17,6 +17,7 @@ import { configPathOf, readConfig, removeConfig, writeConfig, type MiguserConfig
 import { formatBytes, formatEntry, formatListing } from './format.js';
 import { readPassword } from './password-input.js';
 import { addShareCommands } from './share-commands.js';
+import { addVgridCommands } from './vgrid-commands.js';
 import { createProgress, type Progress } from './progress.js';
 import { headOf, tailOf } from './text-ranges.js';
 import { getTree, putTree } from './transfers.js';
@@ -519,6 +520,7 @@ export function createMiguserProgram(io: MiguserIo): { program: Command; close: 
   addTransfers(program, run);
   addJobs(program, run);
   addShareCommands(program, run);
+  addVgridCommands(program, run);
   const configure = (command: Command): void => {
     command.exitOverride();
     command.configureOutput({

@@ -25,3 +25,5 @@ export { requestNotice, decisionNotice } from './vgrid-request-notice.js';
 export type { RequesterInfo } from './vgrid-request-notice.js';
 export { ANY_VGRID, resolveJobVgrids, vgridsWithResource, vgridsOfAllResources, unitVgrids, vgridsNotAccepted } from './job-vgrids.js';
 export type { JobVgridLookup, ResolveJobVgridsOptions } from './job-vgrids.js';
+export { mayViewVgridList, mayKnowVgrid, visibleVgridParticipants } from './vgrid-visibility.js';
+export type { VgridViewer, VisibleVgridParticipants } from './vgrid-visibility.js';

@@ -21,6 +21,7 @@ import { registerResourcesPages } from './resources-pages.js';
 import { registerSharePages } from './share-pages.js';
 import { registerShareLinksApiRoutes } from './share-links-api.js';
 import { registerWorkgroupsApiRoutes } from './workgroups-api.js';
+import { registerVgridApiRoutes } from './vgrid-api-routes.js';
 import { registerWorkgroupPages } from './workgroup-pages.js';
 
 /** Registers the routes of every feature. */
@@ -39,6 +40,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerResourcesApiRoutes(app, ctx);
   registerShareLinksApiRoutes(app, ctx);
   registerWorkgroupsApiRoutes(app, ctx);
+  registerVgridApiRoutes(app, ctx);
   registerWorkgroupPages(app, ctx);
   registerResourcesPages(app, ctx);
   await registerSharePages(app, ctx);

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRole, type VgridSettingsPatch, type VgridVisibility } from '@migrid/core';
+import { mayKnowVgrid, mayViewVgridList, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRole, type VgridSettingsPatch, type VgridVisibility } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
 import { formChecked, formOf, formText } from '../accounts/form-input.js';
 import { notice, when } from '../accounts/page-parts.js';
@@ -31,10 +31,6 @@ const NOTICES: Readonly<Record<string, string>> = {
 const pathOf = (name: string): string => `/vgrids/${encodeURIComponent(name)}`;
 const noStore = (reply: FastifyReply): FastifyReply => reply.header('cache-control', 'no-store');
 
-function mayView(who: VgridVisibility, role: VgridRole | null, admin: boolean): boolean {
-  if (admin || who === 'everyone') return true;
-  return who === 'members' ? role !== null : role === 'owner';
-}
 
 function visibilitySelect(name: string, value: VgridVisibility): SafeHtml {
   return html`<select name="${name}">${VISIBILITY.map((v) => html`<option value="${v}"${v === value ? html` selected` : ''}>${v}</option>`)}</select>`;
@@ -50,7 +46,7 @@ export function registerWorkgroupPages(app: FastifyInstance, ctx: WebContext): v
   const visible = async (user: UserRecord, name: string): Promise<{ record: VgridRecord; role: VgridRole | null }> => {
     const record = await site.vgrids.get(name);
     const role = await site.vgrids.roleOf(user.id, record.name);
-    if (record.settings.hidden && role === null && !isAdmin(user)) throw new NotFoundError('MIG_E_VGRID_NOT_FOUND', `There is no ${label} called "${name.slice(0, 256)}".`);
+    if (!mayKnowVgrid(record, { role, admin: isAdmin(user) })) throw new NotFoundError('MIG_E_VGRID_NOT_FOUND', `There is no ${label} called "${name.slice(0, 256)}".`);
     return { record, role };
   };
   const person = async (who: string): Promise<UserRecord> => {
@@ -120,7 +116,7 @@ ${requests.length === 0 ? '' : html`<h2>Your requests</h2><ul id="vgrid-my-reque
     const action = `${pathOf(record.name)}`;
     const personRow = (p: VgridParticipant): SafeHtml => html`<li data-role="${p.role}">${emails.get(p.userId) ?? p.userId}${p.inherited ? html` <span class="muted">(through ${p.via})</span>` : ''}
 ${owner && !p.inherited ? html`<form method="post" action="${action}/remove" class="inline">${csrfField(request)}<input type="hidden" name="user" value="${emails.get(p.userId) ?? p.userId}"><input type="hidden" name="role" value="${p.role}"><button type="submit" class="secondary">Remove</button></form>` : ''}</li>`;
-    const list = (r: VgridRole, who: VgridVisibility): SafeHtml => mayView(who, role, admin)
+    const list = (r: VgridRole, who: VgridVisibility): SafeHtml => mayViewVgridList(who, { role, admin })
       ? html`<ul id="vgrid-${r}s">${people.filter((p) => p.role === r).map(personRow)}</ul>`
       : html`<p class="muted">Only ${who} see this list.</p>`;
     const done = NOTICES[request.query.done ?? ''];

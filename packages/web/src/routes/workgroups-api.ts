@@ -9,9 +9,9 @@
  * @packageDocumentation
  */
 import type { FastifyInstance, preValidationHookHandler } from 'fastify';
-import { InvalidInputError, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridRole, type VgridVisibility } from '@migrid/core';
+import { InvalidInputError, mayKnowVgrid, mayViewVgridList, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridRole } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
-import { fileErrorResponses } from '../files/file-json.js';
+import { fileErrorResponses, flagOn, queryFlag } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
 
 const tags = ['vgrids'];
@@ -81,11 +81,6 @@ function onlyFields(schema: { readonly properties: Readonly<Record<string, unkno
   };
 }
 
-/** Whether a caller with `role` may see a list whose setting is `who` (site admins always may). */
-function mayView(who: VgridVisibility, role: VgridRole | null, admin: boolean): boolean {
-  if (admin || who === 'everyone') return true;
-  return who === 'members' ? role !== null : role === 'owner';
-}
 
 /** Registers the VGrid API. */
 export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -104,22 +99,22 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
   const visible = async (user: UserRecord, name: string): Promise<{ record: VgridRecord; role: VgridRole | null }> => {
     const record = await site.vgrids.get(name);
     const role = await site.vgrids.roleOf(user.id, record.name);
-    if (record.settings.hidden && role === null && !isAdmin(user)) throw new NotFoundError('MIG_E_VGRID_NOT_FOUND', `There is no ${site.config.vgrids.label} called "${name.slice(0, 256)}".`);
+    if (!mayKnowVgrid(record, { role, admin: isAdmin(user) })) throw new NotFoundError('MIG_E_VGRID_NOT_FOUND', `There is no ${site.config.vgrids.label} called "${name.slice(0, 256)}".`);
     return { record, role };
   };
 
-  app.get<{ Querystring: { mine?: boolean } }>('/api/v1/vgrids', {
+  app.get<{ Querystring: { mine?: string } }>('/api/v1/vgrids', {
     schema: {
       tags,
-      summary: 'VGrids you can see, with your role (?mine=true: only those you take part in)',
-      querystring: { type: 'object', additionalProperties: false, properties: { mine: { type: 'boolean' } } },
+      summary: 'VGrids you can see, with your role (?mine=1: only those you take part in)',
+      querystring: { type: 'object', additionalProperties: false, properties: { mine: queryFlag } },
       response: { 200: { type: 'object', required: ['vgrids'], properties: { vgrids: { type: 'array', items: vgridSchema } } }, ...fileErrorResponses },
     },
   }, async (request) => {
     const user = requireUser(request, 'files:read');
     const [all, mine] = await Promise.all([site.vgrids.list({ visibleTo: actorOf(user) }), site.vgrids.vgridsOf(user.id)]);
     const roles = new Map(mine.map((m) => [m.name, m.role]));
-    const shown = request.query.mine === true ? all.filter((v) => roles.has(v.name)) : all;
+    const shown = flagOn(request.query.mine) ? all.filter((v) => roles.has(v.name)) : all;
     return { vgrids: shown.map((v) => vgridJson(v, roles.get(v.name) ?? null)) };
   });
 
@@ -156,14 +151,14 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
     const { record, role } = await visible(user, request.params.name);
     const admin = isAdmin(user);
     const { settings } = record;
-    const needPeople = mayView(settings.visibleOwners, role, admin) || mayView(settings.visibleMembers, role, admin);
+    const needPeople = mayViewVgridList(settings.visibleOwners, { role, admin }) || mayViewVgridList(settings.visibleMembers, { role, admin });
     const people: VgridParticipant[] = needPeople ? await site.vgrids.participants(record.name) : [];
     const asJson = (list: VgridParticipant[]) => Promise.all(list.map(async (p) => ({ email: await emailOf(p.userId), role: p.role, inherited: p.inherited, via: p.via, addedAt: p.addedAt })));
     return {
       ...vgridJson(record, role),
-      owners: mayView(settings.visibleOwners, role, admin) ? await asJson(people.filter((p) => p.role === 'owner')) : null,
-      members: mayView(settings.visibleMembers, role, admin) ? await asJson(people.filter((p) => p.role === 'member')) : null,
-      resources: mayView(settings.visibleResources, role, admin) ? (await site.vgrids.resources(record.name)).map((r) => ({ resourceId: r.resourceId, inherited: r.inherited })) : null,
+      owners: mayViewVgridList(settings.visibleOwners, { role, admin }) ? await asJson(people.filter((p) => p.role === 'owner')) : null,
+      members: mayViewVgridList(settings.visibleMembers, { role, admin }) ? await asJson(people.filter((p) => p.role === 'member')) : null,
+      resources: mayViewVgridList(settings.visibleResources, { role, admin }) ? (await site.vgrids.resources(record.name)).map((r) => ({ resourceId: r.resourceId, inherited: r.inherited })) : null,
     };
   });
 
@@ -177,18 +172,18 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
     return vgridJson(updated, await site.vgrids.roleOf(user.id, updated.name));
   });
 
-  app.delete<{ Params: { name: string }; Querystring: { force?: boolean } }>('/api/v1/vgrids/:name', {
+  app.delete<{ Params: { name: string }; Querystring: { force?: string } }>('/api/v1/vgrids/:name', {
     schema: {
       tags,
-      summary: 'Remove a VGrid (owners; ?force=true also removes its sub-VGrids); its folders are kept aside, never deleted',
+      summary: 'Remove a VGrid (owners; ?force=1 also removes its sub-VGrids); its folders are kept aside, never deleted',
       params: nameParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean' } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { force: queryFlag } },
       response: { 200: { type: 'object', properties: { removed: { type: 'array', items: { type: 'string' } } } }, ...fileErrorResponses },
     },
   }, async (request) => {
     const user = requireUser(request, 'files:write');
     const { record } = await visible(user, request.params.name);
-    const removal = await site.vgrids.remove(record.name, { actor: actorOf(user), force: request.query.force === true });
+    const removal = await site.vgrids.remove(record.name, { actor: actorOf(user), force: flagOn(request.query.force) });
     return { removed: removal.removed };
   });
 
@@ -203,19 +198,19 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
       else await site.vgrids.addMember(record.name, person.id, { actor: actorOf(user) });
       return reply.status(204).send();
     });
-    app.delete<{ Params: { name: string; user: string }; Querystring: { force?: boolean } }>(`/api/v1/vgrids/:name/${role}/:user`, {
+    app.delete<{ Params: { name: string; user: string }; Querystring: { force?: string } }>(`/api/v1/vgrids/:name/${role}/:user`, {
       schema: {
         tags,
-        summary: `Remove ${role === 'owners' ? 'an owner (the last one only with ?force=true, which removes the VGrid)' : 'a member'}; anyone may remove themselves`,
+        summary: `Remove ${role === 'owners' ? 'an owner (the last one only with ?force=1, which removes the VGrid)' : 'a member'}; anyone may remove themselves`,
         params: personParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { force: { type: 'boolean' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { force: queryFlag } },
         response: { 204: { type: 'null' }, ...fileErrorResponses },
       },
     }, async (request, reply) => {
       const user = requireUser(request, 'files:write');
       const { record } = await visible(user, request.params.name);
       const person = await personNamed(request.params.user);
-      if (role === 'owners') await site.vgrids.removeOwner(record.name, person.id, { actor: actorOf(user), force: request.query.force === true });
+      if (role === 'owners') await site.vgrids.removeOwner(record.name, person.id, { actor: actorOf(user), force: flagOn(request.query.force) });
       else await site.vgrids.removeMember(record.name, person.id, { actor: actorOf(user) });
       return reply.status(204).send();
     });
