@@ -58,6 +58,8 @@ describe('VGrid pages', () => {
     expect(shown.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(shown.body).not.toContain('<script>alert(1)');
     expect(shown.body).toContain('id="vgrid-settings"');
+    expect(shown.body).toContain('href="/vgrid/Physics/"');
+    expect(shown.body).toContain('href="/vgrid-private/Physics/"');
     expect(await rootOf(ann)).toContain('Physics');
     const list = await page(s.ann, '/vgrids');
     expect(list.body).toMatch(/data-vgrid="Physics"[\s\S]*owner/);

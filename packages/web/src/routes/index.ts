@@ -23,6 +23,7 @@ import { registerShareLinksApiRoutes } from './share-links-api.js';
 import { registerWorkgroupsApiRoutes } from './workgroups-api.js';
 import { registerVgridApiRoutes } from './vgrid-api-routes.js';
 import { registerWorkgroupPages } from './workgroup-pages.js';
+import { registerVgridWebFolderPages } from './vgrid-pages.js';
 
 /** Registers the routes of every feature. */
 export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -42,6 +43,7 @@ export async function registerWebRoutes(app: FastifyInstance, ctx: WebContext): 
   registerWorkgroupsApiRoutes(app, ctx);
   registerVgridApiRoutes(app, ctx);
   registerWorkgroupPages(app, ctx);
+  registerVgridWebFolderPages(app, ctx);
   registerResourcesPages(app, ctx);
   await registerSharePages(app, ctx);
 }

@@ -126,6 +126,7 @@ ${done === undefined ? '' : notice('ok', done)}
 ${settings.description === '' ? '' : html`<p id="vgrid-description">${settings.description}</p>`}
 <p>${role === null ? html`You are not in this ${label}.` : html`You are ${role === 'owner' ? 'an owner' : 'a member'}. <a href="/files?path=${encodeURIComponent(`/${record.name}`)}">Open the shared folder</a>${settings.readOnly && role === 'member' ? ' (read-only for members)' : ''}.`}
 ${record.parent === null ? '' : html` Part of <a href="${pathOf(record.parent)}">${record.parent}</a>.`}</p>
+<p id="vgrid-web"><a href="/vgrid/${record.name.split('/').map(encodeURIComponent).join('/')}/">Public web page</a>${role === null ? '' : html` · <a href="/vgrid-private/${record.name.split('/').map(encodeURIComponent).join('/')}/">Members' web page</a>`}</p>
 <h2>Owners</h2>${list('owner', settings.visibleOwners)}
 <h2>Members</h2>${list('member', settings.visibleMembers)}
 ${role === null ? html`<form method="post" action="${action}/request" class="stack" id="vgrid-request">${csrfField(request)}
