@@ -8,17 +8,16 @@ import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
-import { ConflictError, InvalidInputError, type FileView } from '@migrid/core';
+import { ConflictError, type FileView } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
 import { contentDisposition, contentTypeFor } from '../files/content-type.js';
-import { FileSendStream } from '../files/file-send-stream.js';
 import {
   baseName, childPath, displayPath, entryJson, entrySchema, fileErrorResponses, flagOn, parentPath, pathString, queryFlag, type EntryJson,
 } from '../files/file-json.js';
 import { findInView } from '../files/find-in-view.js';
-import { parseRange } from '../files/http-range.js';
 import { registerRawBodyRoutes } from '../files/raw-body.js';
 import { viewOf } from '../files/view-access.js';
+import { fileEtag, sendFileBody } from '../files/send-file-body.js';
 
 const tags = ['files'];
 /** Read size for checksums: big reads keep the event loop out of the way of bulk reads. */
@@ -43,9 +42,6 @@ export async function statEntry(view: FileView, path: string): Promise<EntryJson
   return entryJson(shown, { ...info, name: baseName(shown) });
 }
 
-function etagOf(size: number, mtime: Date): string {
-  return `"${size.toString(36)}-${mtime.getTime().toString(36)}"`;
-}
 
 /** Registers the files API routes. */
 export async function registerFilesApiRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
@@ -93,7 +89,7 @@ export async function registerFilesApiRoutes(app: FastifyInstance, ctx: WebConte
     const info = await view.stat(path);
     if (info.type === 'directory') throw new ConflictError('MIG_E_IS_A_DIRECTORY', 'That is a folder; download it as a zip (GET /api/v1/files/zip).');
     const name = baseName(displayPath(path));
-    const etag = etagOf(info.size, info.mtime);
+    const etag = fileEtag(info);
     reply.header('etag', etag);
     reply.header('last-modified', info.mtime.toUTCString());
     reply.header('accept-ranges', 'bytes');
@@ -103,21 +99,7 @@ export async function registerFilesApiRoutes(app: FastifyInstance, ctx: WebConte
     reply.type(contentTypeFor(name));
     const inm = request.headers['if-none-match'];
     if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.status(304).send();
-    const ifRange = request.headers['if-range'];
-    const rangeHeader = typeof ifRange === 'string' && ifRange !== etag && ifRange !== info.mtime.toUTCString() ? undefined : request.headers.range;
-    const range = parseRange(rangeHeader, info.size);
-    if (range.kind === 'unsatisfiable') {
-      reply.header('content-range', `bytes */${info.size}`);
-      throw new InvalidInputError(`The requested range does not fit the ${info.size}-byte file.`, { code: 'MIG_E_RANGE_INVALID' });
-    }
-    if (range.kind !== 'range' && info.size === 0) return reply.header('content-length', 0).send('');
-    const { start, end } = range.kind === 'range' ? range : { start: 0, end: info.size - 1 };
-    // Opened (read access checked) even for HEAD, which then sends no bytes: Fastify would read and
-    // drop a whole stream for HEAD, so it gets an empty one and the length set here.
-    const handle = await view.open(path, 'r');
-    const body = request.method === 'HEAD' ? new FileSendStream(handle, 0, -1) : new FileSendStream(handle, start, end);
-    if (range.kind === 'range') reply.status(206).header('content-range', `bytes ${start}-${end}/${info.size}`);
-    return reply.header('content-length', end - start + 1).send(body);
+    return sendFileBody(request, reply, view, path, info);
   });
 
   await registerRawBodyRoutes(app, (scope) => {

@@ -22,9 +22,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, FileAccessError, InvalidInputError, isMigError, MigError, NotFoundError, type FileInfo, type FileView, type ShareLink } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
 import { contentDisposition, contentTypeFor } from '../files/content-type.js';
-import { FileSendStream } from '../files/file-send-stream.js';
 import { baseName, childPath, displayPath, parentPath } from '../files/file-json.js';
-import { parseRange } from '../files/http-range.js';
 import { registerRawBodyRoutes } from '../files/raw-body.js';
 import { zipStream } from '../files/zip-from-view.js';
 import type { SafeHtml } from '../html/html.js';
@@ -33,6 +31,7 @@ import { sendPage } from '../html/layout.js';
 import { SHARE_COOKIE, SHARE_SESSION_MS, ShareAccess, type ShareCookie, type ShareSession } from '../share-links/share-access.js';
 import { registerMyShareLinksPages } from '../share-links/my-share-links-pages.js';
 import { dropBoxBody, fileBody, folderBody, passwordForm, refusalBody, shareUrl } from '../share-links/share-page-parts.js';
+import { fileEtag, sendFileBody } from '../files/send-file-body.js';
 
 /** The CSP of a downloaded file: even if a browser renders it, it can run and load nothing. */
 const CONTENT_CSP = "default-src 'none'; sandbox";
@@ -95,14 +94,11 @@ function sendRefusal(request: FastifyRequest, reply: FastifyReply, ctx: WebConte
   return sharePage(reply, ctx, { title: r.heading, body, status: r.status });
 }
 
-function etagOf(info: FileInfo): string {
-  return `"${info.size.toString(36)}-${info.mtime.getTime().toString(36)}"`;
-}
 
 /** Sends a file of the link's view as a download (one `Range` gives 206). */
 async function sendFile(request: FastifyRequest, reply: FastifyReply, view: FileView, path: string, info: FileInfo): Promise<FastifyReply> {
   const name = baseName(displayPath(path));
-  const etag = etagOf(info);
+  const etag = fileEtag(info);
   privateHeaders(reply);
   reply.header('etag', etag);
   reply.header('last-modified', info.mtime.toUTCString());
@@ -110,19 +106,7 @@ async function sendFile(request: FastifyRequest, reply: FastifyReply, view: File
   reply.header('content-security-policy', CONTENT_CSP);
   reply.header('content-disposition', contentDisposition('attachment', name));
   reply.type(contentTypeFor(name));
-  const ifRange = request.headers['if-range'];
-  const rangeHeader = typeof ifRange === 'string' && ifRange !== etag && ifRange !== info.mtime.toUTCString() ? undefined : request.headers.range;
-  const range = parseRange(rangeHeader, info.size);
-  if (range.kind === 'unsatisfiable') {
-    reply.header('content-range', `bytes */${info.size}`);
-    throw new InvalidInputError(`The requested range does not fit the ${info.size}-byte file.`, { code: 'MIG_E_RANGE_INVALID' });
-  }
-  if (range.kind !== 'range' && info.size === 0) return reply.header('content-length', 0).send('');
-  const { start, end } = range.kind === 'range' ? range : { start: 0, end: info.size - 1 };
-  const handle = await view.open(path, 'r');
-  const body = request.method === 'HEAD' ? new FileSendStream(handle, 0, -1) : new FileSendStream(handle, start, end);
-  if (range.kind === 'range') reply.status(206).header('content-range', `bytes ${start}-${end}/${info.size}`);
-  return reply.header('content-length', end - start + 1).send(body);
+  return sendFileBody(request, reply, view, path, info);
 }
 
 /** A name typed into a form: one path component. */

@@ -11,13 +11,12 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  createFileView, InvalidInputError, isMigError, NotFoundError, vgridFolders,
+  createFileView, isMigError, NotFoundError, vgridFolders,
   type FileInfo, type FileView, type Site, type VgridFolderPaths, type VgridRecord,
 } from '@migrid/core';
 import { contentDisposition } from '../files/content-type.js';
-import { FileSendStream } from '../files/file-send-stream.js';
-import { parseRange } from '../files/http-range.js';
 import { webContentTypeFor, webFolderCsp, type WebFolderKind } from './web-folder-headers.js';
+import { fileEtag, sendFileBody } from '../files/send-file-body.js';
 
 /** Deepest VGrid nesting looked at when matching a URL to a VGrid. */
 const MAX_NAME_LEVELS = 16;
@@ -99,9 +98,6 @@ function folderHeaders(reply: FastifyReply, kind: WebFolderKind): void {
   }
 }
 
-function etagOf(info: FileInfo): string {
-  return `"${info.size.toString(36)}-${info.mtime.getTime().toString(36)}"`;
-}
 
 /** `stat`, with "not there" and "not allowed" both answered as 404 (no hints about the host). */
 async function statOrNotFound(view: FileView, path: string): Promise<FileInfo> {
@@ -128,7 +124,7 @@ export async function sendWebFolder(request: FastifyRequest, reply: FastifyReply
   }
   if (info.type !== 'file') throw notFound();
   const name = path.slice(path.lastIndexOf('/') + 1);
-  const etag = etagOf(info);
+  const etag = fileEtag(info);
   folderHeaders(reply, kind);
   reply.header('etag', etag);
   reply.header('last-modified', info.mtime.toUTCString());
@@ -136,18 +132,5 @@ export async function sendWebFolder(request: FastifyRequest, reply: FastifyReply
   reply.header('content-disposition', contentDisposition('inline', name));
   reply.type(webContentTypeFor(name));
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-  const ifRange = request.headers['if-range'];
-  const rangeHeader = typeof ifRange === 'string' && ifRange !== etag ? undefined : request.headers.range;
-  const range = parseRange(rangeHeader, info.size);
-  if (range.kind === 'unsatisfiable') {
-    reply.header('content-range', `bytes */${info.size}`);
-    throw new InvalidInputError(`The requested range does not fit the ${info.size}-byte file.`, { code: 'MIG_E_RANGE_INVALID' });
-  }
-  if (range.kind !== 'range' && info.size === 0) return reply.header('content-length', 0).send('');
-  const { start, end } = range.kind === 'range' ? range : { start: 0, end: info.size - 1 };
-  const handle = await target.view.open(path, 'r');
-  // HEAD: an empty stream keeps the length header (Fastify drops the body of HEAD answers).
-  const body = request.method === 'HEAD' ? new FileSendStream(handle, 0, -1) : new FileSendStream(handle, start, end);
-  if (range.kind === 'range') reply.status(206).header('content-range', `bytes ${start}-${end}/${info.size}`);
-  return reply.header('content-length', end - start + 1).send(body);
+  return sendFileBody(request, reply, target.view, path, info);
 }
