@@ -7,8 +7,9 @@
  * `files:read` to look and `files:write` to change: a link hands out file access.
  * @packageDocumentation
  */
-import type { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
-import { InvalidInputError, isMigError, NotFoundError, PolicyError, type ShareLink, type ShareLinkMode, type UpdateShareLinkInput, type UserRecord } from '@migrid/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isMigError, NotFoundError, PolicyError, type ShareLink, type ShareLinkMode, type UpdateShareLinkInput, type UserRecord } from '@migrid/core';
+import { onlyKnownFields } from '../app/only-known-fields.js';
 import type { WebContext } from '../app/web-context.js';
 import { fileErrorResponses, fileErrorSchema } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
@@ -66,20 +67,6 @@ const createdSchema = {
   },
 } as const;
 
-/**
- * Refuses fields the route does not know. Fastify's validator would drop them silently, and a
- * misspelt `max_uses` must not make a link without a use limit.
- */
-function onlyFields(schema: { readonly properties: Readonly<Record<string, unknown>> }): preValidationHookHandler {
-  const known = new Set(Object.keys(schema.properties));
-  return (request, _reply, done) => {
-    const body = request.body;
-    const unknown = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).filter((k) => !known.has(k)) : [];
-    if (unknown.length === 0) return done();
-    const shown = unknown.slice(0, 3).map((k) => JSON.stringify(k.slice(0, 40))).join(', ');
-    done(new InvalidInputError(`Invalid request: unknown field ${shown}; the fields are ${[...known].join(', ')}.`));
-  };
-}
 
 interface CreateBody {
   path: string;
@@ -146,7 +133,7 @@ export function registerShareLinksApiRoutes(app: FastifyInstance, ctx: WebContex
       body: createBody,
       response: { 201: createdSchema, ...fileErrorResponses },
     },
-    preValidation: onlyFields(createBody),
+    preValidation: onlyKnownFields(createBody),
   }, async (request, reply) => {
     const user = requireUser(request, 'files:write');
     const body = request.body;
@@ -188,7 +175,7 @@ export function registerShareLinksApiRoutes(app: FastifyInstance, ctx: WebContex
 
   app.patch<{ Params: { id: string }; Body: UpdateBody }>('/api/v1/share-links/:id', {
     schema: { tags, summary: 'Change the expiry, password or use limit of one of your share links', params: idParams, body: updateBody, response: { 200: shareLinkSchema, ...fileErrorResponses } },
-    preValidation: onlyFields(updateBody),
+    preValidation: onlyKnownFields(updateBody),
   }, async (request) => {
     const user = requireUser(request, 'files:write');
     const body = request.body;
@@ -210,7 +197,7 @@ export function registerShareLinksApiRoutes(app: FastifyInstance, ctx: WebContex
 
   app.post<{ Params: { id: string }; Body: { emails: string[]; message?: string } }>('/api/v1/share-links/:id/invite', {
     schema: { tags, summary: 'Email one of your share links to people', params: idParams, body: inviteBody, response: { 200: shareLinkSchema, ...fileErrorResponses } },
-    preValidation: onlyFields(inviteBody),
+    preValidation: onlyKnownFields(inviteBody),
   }, async (request) => {
     const user = requireUser(request, 'files:write');
     const to = parseInviteEmails(request.body.emails, 'emails');

@@ -8,8 +8,9 @@
  * `files:write` to change: a VGrid hands out access to its shared folder.
  * @packageDocumentation
  */
-import type { FastifyInstance, preValidationHookHandler } from 'fastify';
-import { InvalidInputError, mayKnowVgrid, mayViewVgridList, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridRole } from '@migrid/core';
+import type { FastifyInstance } from 'fastify';
+import { mayKnowVgrid, mayViewVgridList, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridRole } from '@migrid/core';
+import { onlyKnownFields } from '../app/only-known-fields.js';
 import type { WebContext } from '../app/web-context.js';
 import { fileErrorResponses, flagOn, queryFlag } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
@@ -70,16 +71,6 @@ const createBody = { type: 'object', required: ['name'], additionalProperties: f
 const patchBody = { ...settingsSchema, additionalProperties: false, minProperties: 1 } as const;
 const askBody = { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: { type: 'string', enum: ['member', 'owner'] }, message: { type: 'string', maxLength: 4096 } } } as const;
 
-/** Refuses fields the route does not know (Fastify would drop them silently). */
-function onlyFields(schema: { readonly properties: Readonly<Record<string, unknown>> }): preValidationHookHandler {
-  const known = new Set(Object.keys(schema.properties));
-  return (request, _reply, done) => {
-    const body = request.body;
-    const unknown = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body).filter((k) => !known.has(k)) : [];
-    if (unknown.length === 0) return done();
-    done(new InvalidInputError(`Invalid request: unknown field ${unknown.slice(0, 3).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; the fields are ${[...known].join(', ')}.`));
-  };
-}
 
 
 /** Registers the VGrid API. */
@@ -119,7 +110,7 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
   });
 
   app.post<{ Body: { name: string; description?: string } }>('/api/v1/vgrids', {
-    preValidation: onlyFields(createBody),
+    preValidation: onlyKnownFields(createBody),
     schema: { tags, summary: 'Create a VGrid (Parent/Child under one you own); you become its owner', body: createBody, response: { 201: vgridSchema, ...fileErrorResponses } },
   }, async (request, reply) => {
     const user = requireUser(request, 'files:write');
@@ -163,7 +154,7 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
   });
 
   app.patch<{ Params: { name: string }; Body: Record<string, unknown> }>('/api/v1/vgrids/:name', {
-    preValidation: onlyFields(patchBody),
+    preValidation: onlyKnownFields(patchBody),
     schema: { tags, summary: 'Change a VGrid\'s settings (owners)', params: nameParams, body: patchBody, response: { 200: vgridSchema, ...fileErrorResponses } },
   }, async (request) => {
     const user = requireUser(request, 'files:write');
@@ -217,7 +208,7 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
   }
 
   app.post<{ Params: { name: string }; Body: { kind: 'member' | 'owner'; message?: string } }>('/api/v1/vgrids/:name/requests', {
-    preValidation: onlyFields(askBody),
+    preValidation: onlyKnownFields(askBody),
     schema: { tags, summary: 'Ask to become a member or owner; the owners are told', params: nameParams, body: askBody, response: { 201: requestSchema, ...fileErrorResponses } },
   }, async (request, reply) => {
     const user = requireUser(request, 'files:write');
