@@ -114,6 +114,18 @@ describe('VGrid pages', () => {
     expect(await rootOf(bob)).not.toContain('Physics');
   });
 
+  it('lets owners add and remove resources on the page; members may not', async () => {
+    const { resource } = await t.site.resources.add({ name: 'cluster9', ownerId: ann.id, units: 1, executor: 'local' });
+    await t.site.vgrids.addMember('Physics', bob.id, { actor: { kind: 'user', userId: ann.id } });
+    expect((await form(s.bob, '/vgrids/Physics/resources/add', { resource: resource.id })).status).toBe(403);
+    expect((await form(s.ann, '/vgrids/Physics/resources/add', { resource: resource.id })).location).toBe('/vgrids/Physics?done=added');
+    expect((await t.site.vgrids.resources('Physics')).map((r) => r.resourceId)).toEqual([resource.id]);
+    expect((await page(s.ann, '/vgrids/Physics')).body).toMatch(new RegExp(`id="vgrid-resources"[\\s\\S]*${resource.id.replace(/[.]/g, '\\.')}`));
+    expect((await form(s.ann, '/vgrids/Physics/resources/add', { resource: 'no-such' })).status).toBe(404);
+    expect((await form(s.ann, '/vgrids/Physics/resources/remove', { resource: resource.id })).location).toBe('/vgrids/Physics?done=removed');
+    expect(await t.site.vgrids.resources('Physics')).toEqual([]);
+  });
+
   it('refuses bad names and unknown VGrids, and removes a VGrid from its page', async () => {
     const bad = await form(s.cy, '/vgrids', { name: '../etc' });
     expect(bad.status).toBe(400);

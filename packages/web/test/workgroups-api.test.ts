@@ -124,6 +124,20 @@ describe('VGrids through /api/v1/vgrids', () => {
     expect((await t.site.vgrids.list()).map((v) => v.name)).toEqual(['Physics', 'Physics/Optics']);
   });
 
+  it('lets owners add and remove resources; members may not', async () => {
+    const { resource } = await t.site.resources.add({ name: 'cluster1', ownerId: ann.id, units: 1, executor: 'local' });
+    const byMember = await call(s.bob, 'PUT', `/api/v1/vgrids/Physics/resources/${resource.id}`);
+    expect(byMember.status).toBe(403);
+    expect((await call(s.ann, 'PUT', `/api/v1/vgrids/Physics/resources/${resource.id}`)).status).toBe(204);
+    expect((await t.site.vgrids.resources('Physics/Optics')).map((r) => [r.resourceId, r.inherited])).toEqual([[resource.id, true]]);
+    const shown = await call(s.ann, 'GET', '/api/v1/vgrids/Physics');
+    expect(shown.json.resources).toEqual([{ resourceId: resource.id, inherited: false }]);
+    const unknown = await call(s.ann, 'PUT', '/api/v1/vgrids/Physics/resources/no-such');
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'MIG_E_RESOURCE_NOT_FOUND']);
+    expect((await call(s.ann, 'DELETE', `/api/v1/vgrids/Physics/resources/${resource.id}`)).status).toBe(204);
+    expect(await t.site.vgrids.resources('Physics')).toEqual([]);
+  });
+
   it('hides a hidden VGrid from outsiders, and removes the last owner only with force', async () => {
     await call(s.ann, 'PATCH', '/api/v1/vgrids/Physics', { hidden: true });
     expect((await call(s.cy, 'GET', '/api/v1/vgrids/Physics')).status).toBe(404);

@@ -112,6 +112,7 @@ ${requests.length === 0 ? '' : html`<h2>Your requests</h2><ul id="vgrid-my-reque
     const requesters = new Map(await Promise.all(requests.map(async (r) => [r.userId, await emailOf(r.userId)] as const)));
     // Owners see every share link made into the VGrid's folder (and its sub-VGrids'), as in MiG.
     const links = role === 'owner' ? await site.shareLinks.listForVgrid(record.name) : [];
+    const resources = mayViewVgridList(settings.visibleResources, { role, admin }) ? await site.vgrids.resources(record.name) : null;
     const linkOwners = new Map(await Promise.all(links.map(async (l) => [l.ownerId, await emailOf(l.ownerId)] as const)));
     const action = `${pathOf(record.name)}`;
     const personRow = (p: VgridParticipant): SafeHtml => html`<li data-role="${p.role}">${emails.get(p.userId) ?? p.userId}${p.inherited ? html` <span class="muted">(through ${p.via})</span>` : ''}
@@ -129,6 +130,10 @@ ${record.parent === null ? '' : html` Part of <a href="${pathOf(record.parent)}"
 <p id="vgrid-web"><a href="/vgrid/${record.name.split('/').map(encodeURIComponent).join('/')}/">Public web page</a>${role === null ? '' : html` · <a href="/vgrid-private/${record.name.split('/').map(encodeURIComponent).join('/')}/">Members' web page</a>`}</p>
 <h2>Owners</h2>${list('owner', settings.visibleOwners)}
 <h2>Members</h2>${list('member', settings.visibleMembers)}
+<h2>Resources</h2>
+${resources === null ? html`<p class="muted">Only ${settings.visibleResources} see this list.</p>` : resources.length === 0 ? html`<p class="muted" id="vgrid-no-resources">No resources run this ${label}'s jobs yet.</p>` : html`<ul id="vgrid-resources">${resources.map((r) => html`<li>${r.resourceId}${r.inherited ? html` <span class="muted">(through ${r.via})</span>` : ''}
+${owner && !r.inherited ? html`<form method="post" action="${action}/resources/remove" class="inline">${csrfField(request)}<input type="hidden" name="resource" value="${r.resourceId}"><button type="submit" class="secondary">Remove</button></form>` : ''}</li>`)}</ul>`}
+${owner ? html`<form method="post" action="${action}/resources/add" class="inline" id="vgrid-add-resource">${csrfField(request)}<label>Resource id <input type="text" name="resource" required maxlength="64"></label><button type="submit">Add resource</button></form>` : ''}
 ${role === null ? html`<form method="post" action="${action}/request" class="stack" id="vgrid-request">${csrfField(request)}
 <label>Ask to become <select name="kind"><option value="member">member</option><option value="owner">owner</option></select></label>
 <label>Message to the owners <input type="text" name="message" maxlength="4096"></label><div class="actions"><button type="submit">Send request</button></div></form>` : ''}
@@ -208,6 +213,17 @@ ${links.length === 0 ? html`<p class="muted" id="vgrid-no-links">Nobody has made
     if (who.id === user.id) return noStore(reply).redirect('/vgrids?done=left', 303);
     return back(reply, record.name, 'removed');
   });
+
+  for (const adding of [true, false]) {
+    app.post<{ Params: { name: string } }>(`/vgrids/:name/resources/${adding ? 'add' : 'remove'}`, async (request, reply) => {
+      const user = requireUser(request);
+      const { record } = await visible(user, request.params.name);
+      const resource = formText(formOf(request.body), 'resource', 64);
+      if (adding) await site.vgrids.addResource(record.name, resource, { actor: actorOf(user) });
+      else await site.vgrids.removeResource(record.name, resource, { actor: actorOf(user) });
+      return back(reply, record.name, adding ? 'added' : 'removed');
+    });
+  }
 
   app.post<{ Params: { name: string } }>('/vgrids/:name/settings', async (request, reply) => {
     const user = requireUser(request);

@@ -207,6 +207,28 @@ export function registerWorkgroupsApiRoutes(app: FastifyInstance, ctx: WebContex
     });
   }
 
+  const resourceParams = {
+    type: 'object',
+    required: ['name', 'resource'],
+    properties: { ...nameParams.properties, resource: { type: 'string', minLength: 1, maxLength: 64, description: 'The resource\'s id.' } },
+  } as const;
+  app.put<{ Params: { name: string; resource: string } }>('/api/v1/vgrids/:name/resources/:resource', {
+    schema: { tags, summary: 'Let a resource run the VGrid\'s jobs and its sub-VGrids\' (owners)', params: resourceParams, response: { 204: { type: 'null' }, ...fileErrorResponses } },
+  }, async (request, reply) => {
+    const user = requireUser(request, 'files:write');
+    const { record } = await visible(user, request.params.name);
+    await site.vgrids.addResource(record.name, request.params.resource, { actor: actorOf(user) });
+    return reply.status(204).send();
+  });
+  app.delete<{ Params: { name: string; resource: string } }>('/api/v1/vgrids/:name/resources/:resource', {
+    schema: { tags, summary: 'Stop a resource running the VGrid\'s jobs (owners)', params: resourceParams, response: { 204: { type: 'null' }, ...fileErrorResponses } },
+  }, async (request, reply) => {
+    const user = requireUser(request, 'files:write');
+    const { record } = await visible(user, request.params.name);
+    await site.vgrids.removeResource(record.name, request.params.resource, { actor: actorOf(user) });
+    return reply.status(204).send();
+  });
+
   app.post<{ Params: { name: string }; Body: { kind: 'member' | 'owner'; message?: string } }>('/api/v1/vgrids/:name/requests', {
     preValidation: onlyKnownFields(askBody),
     schema: { tags, summary: 'Ask to become a member or owner; the owners are told', params: nameParams, body: askBody, response: { 201: requestSchema, ...fileErrorResponses } },
