@@ -18,7 +18,7 @@ export {
 export type { CreateShareLinkOptions, ShareLinkExpiry, UpdateShareLinkOptions } from './mig-client.js';
 export type { VgridRemovalInfo } from './mig-client.js';
 export type { ShareLinkInfo, ShareLinkMode, ShareLinkState } from './types.js';
-export type { VgridDetails, VgridInfo, VgridParticipantInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridRole, VgridSettingsInfo, VgridVisibility } from './types.js';
+export type { VgridDetails, VgridInfo, VgridParticipantInfo, VgridParticipantsInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridRole, VgridSettingsInfo, VgridVisibility } from './types.js';
 export { MigApiError, MigClientError, type MigClientErrorCode, type MigErrorDetails } from './errors.js';
 export type { CaCertificates } from './http-transport.js';
 export { normalizeRemotePath, joinRemotePath, remoteBaseName, remoteDirName } from './remote-path.js';

@@ -13,7 +13,7 @@ import { MigApiError, MigClientError } from './errors.js';
 import { HttpTransport, type CaCertificates, type RequestBody } from './http-transport.js';
 import { normalizeRemotePath } from './remote-path.js';
 import type { Account, ChecksumAlgorithm, ChecksumResult, FileEntry, JobInfo, LoginResult, RemoveResult, TokenScope, TrashItem, UploadState } from './types.js';
-import type { ShareLinkInfo, ShareLinkMode, VgridDetails, VgridInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridSettingsInfo } from './types.js';
+import type { ShareLinkInfo, ShareLinkMode, VgridDetails, VgridInfo, VgridParticipantsInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridSettingsInfo } from './types.js';
 import { fileChunkSource, streamChunkSource, type ChunkSource } from './upload-source.js';
 
 /** Options of {@link MigClient}. */
@@ -535,6 +535,28 @@ export class MigClient {
   /** Your own VGrid requests, newest first. */
   async myVgridRequests(): Promise<VgridRequestInfo[]> {
     return (await this.#http.json<{ requests: VgridRequestInfo[] }>('GET', '/api/v1/vgrid-requests')).requests;
+  }
+
+  /**
+   * A VGrid's owners and members, as far as its visibility settings show them to you (a list you
+   * may not see is `null`).
+   * @throws MigApiError `MIG_E_VGRID_NOT_FOUND` (also for a hidden one you are not in)
+   */
+  async vgridParticipants(name: string): Promise<VgridParticipantsInfo> {
+    return this.#http.json<VgridParticipantsInfo>('GET', `${vgridPath(name)}/participants`);
+  }
+
+  /**
+   * Lets a resource run the jobs of a VGrid you own (and of its sub-VGrids).
+   * @throws MigApiError `MIG_E_RESOURCE_NOT_FOUND`, `MIG_E_VGRID_NOT_ALLOWED`
+   */
+  async addVgridResource(name: string, resourceId: string): Promise<void> {
+    await this.#http.json<undefined>('PUT', `${vgridPath(name)}/resources/${encodeURIComponent(resourceId)}`);
+  }
+
+  /** Stops a resource running the jobs of a VGrid you own. */
+  async removeVgridResource(name: string, resourceId: string): Promise<void> {
+    await this.#http.json<undefined>('DELETE', `${vgridPath(name)}/resources/${encodeURIComponent(resourceId)}`);
   }
 
   /** Accepts or rejects a pending request to a VGrid you own. */

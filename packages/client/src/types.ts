@@ -193,6 +193,17 @@ export interface VgridDetails extends VgridInfo {
   readonly resources: readonly { readonly resourceId: string; readonly inherited: boolean }[] | null;
 }
 
+/** A VGrid's owners and members as far as its visibility settings show them to you (`GET /api/v1/vgrids/{name}/participants`). */
+export interface VgridParticipantsInfo {
+  readonly name: string;
+  /** Your role (with inheritance), or null. */
+  readonly role: VgridRole | null;
+  /** Null when the VGrid's settings do not show its owners to you. */
+  readonly owners: readonly VgridParticipantInfo[] | null;
+  /** Null when the VGrid's settings do not show its members to you. */
+  readonly members: readonly VgridParticipantInfo[] | null;
+}
+
 /** What a VGrid request asks for. */
 export type VgridRequestKind = 'member' | 'owner';
 

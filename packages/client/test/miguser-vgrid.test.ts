@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VgridDetails, VgridInfo, VgridRequestInfo } from '@migrid/client';
+import type { VgridDetails, VgridInfo, VgridParticipantsInfo, VgridRequestInfo } from '@migrid/client';
 import { createTestUser } from '../../../test/support/test-site.js';
 import { openClientTestSite, type ClientTestSite } from './support/client-site.js';
 import { runInProcess, runMiguserCli } from './support/miguser-io.js';
@@ -128,5 +128,85 @@ describe('miguser vgrid: owners manage people; refusals', () => {
     const forced = await owner(['vgrid', 'leave', 'Chem', '--force']);
     expect(forced.code).toBe(0);
     expect((await owner(['vgrid', 'show', 'Chem'])).stderr).toContain('MIG_E_VGRID_NOT_FOUND');
+  });
+});
+
+describe('miguser vgrid: participants and resources', () => {
+  it('shows the participants as far as the settings allow, and lets only owners add and remove resources', async () => {
+    expect((await owner(['vgrid', 'create', 'Geo'])).code).toBe(0);
+    expect((await owner(['vgrid', 'add-member', 'Geo', bob.email])).code).toBe(0);
+    const byOwner = JSON.parse((await owner(['vgrid', 'participants', 'Geo', '--json'])).stdout) as VgridParticipantsInfo;
+    expect([byOwner.role, byOwner.owners?.map((p) => p.email), byOwner.members?.map((p) => p.email)]).toEqual(['owner', [env.email], [bob.email]]);
+    // The defaults keep both lists from members; text output says so.
+    const byBob = await asBob(['vgrid', 'participants', 'Geo']);
+    expect(byBob).toMatchObject({ code: 0, stdout: 'owners:      (not shown to you)\nmembers:     (not shown to you)\n' });
+    const viaClient = await asBob(['vgrid', 'participants', 'Geo', '--json']);
+    expect(JSON.parse(viaClient.stdout)).toMatchObject({ name: 'Geo', role: 'member', owners: null, members: null });
+
+    const site = env.testSite.site;
+    const me = await site.users.find(env.email);
+    const { resource } = await site.resources.add({ name: 'geo-cluster', ownerId: me?.id ?? '', units: 1, executor: 'local' });
+    const byMember = await asBob(['vgrid', 'add-resource', 'Geo', resource.id]);
+    expect(byMember.code).toBe(1);
+    expect(byMember.stderr).toContain('MIG_E_VGRID_NOT_ALLOWED');
+    const unknown = await owner(['vgrid', 'add-resource', 'Geo', 'no-such-resource']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('MIG_E_RESOURCE_NOT_FOUND');
+    expect(await owner(['vgrid', 'add-resource', 'Geo', resource.id])).toMatchObject({ code: 0, stdout: `Resource ${resource.id} now runs jobs of Geo.\n` });
+    expect((await site.vgrids.resources('Geo')).map((r) => r.resourceId)).toEqual([resource.id]);
+    const shown = JSON.parse((await owner(['vgrid', 'show', 'Geo', '--json'])).stdout) as VgridDetails;
+    expect(shown.resources).toEqual([{ resourceId: resource.id, inherited: false }]);
+    expect((await owner(['vgrid', 'remove-resource', 'Geo', resource.id])).code).toBe(0);
+    expect(await site.vgrids.resources('Geo')).toEqual([]);
+    const missing = await owner(['vgrid', 'participants', 'No%2FSuch']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('MIG_E_VGRID_NOT_FOUND');
+  });
+});
+
+describe('miguser vgrid: settings and removal', () => {
+  it('shows and changes settings as an owner only, refuses bad values, and removes a VGrid with sub-VGrids only with --force', async () => {
+    expect((await owner(['vgrid', 'create', 'Astro'])).code).toBe(0);
+    expect((await owner(['vgrid', 'create', 'Astro/Stars'])).code).toBe(0);
+    expect((await owner(['vgrid', 'add-member', 'Astro', bob.email])).code).toBe(0);
+    const shown = await owner(['vgrid', 'settings', 'Astro']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('read-only:          no');
+    expect(shown.stdout).toContain('visible members:    owners');
+
+    const changed = await owner(['vgrid', 'settings', 'Astro', '--read-only', '--visible-members', 'members', '--request-recipients', '3', '--description', 'Sky <watch>', '--json']);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ readOnly: true, visibleMembers: 'members', requestRecipients: 3, description: 'Sky <watch>', hidden: false });
+    expect((await env.testSite.site.vgrids.get('Astro')).settings).toMatchObject({ readOnly: true, visibleMembers: 'members', requestRecipients: 3 });
+    // The member's share is read-only now; --no-read-only turns it back.
+    const bobView = await env.testSite.site.files.viewFor({ kind: 'user', userId: bob.id });
+    await expect(bobView.mkdir('/Astro/new')).rejects.toMatchObject({ code: 'MIG_E_PERMISSION_DENIED' });
+    expect((await owner(['vgrid', 'settings', 'Astro', '--no-read-only'])).stdout).toContain('read-only:          no');
+    await bobView.mkdir('/Astro/new');
+
+    const byMember = await asBob(['vgrid', 'settings', 'Astro', '--hidden']);
+    expect(byMember.code).toBe(1);
+    expect(byMember.stderr).toContain('MIG_E_VGRID_NOT_ALLOWED');
+    expect((await asBob(['vgrid', 'settings', 'Astro', '--json'])).code).toBe(0);
+    for (const bad of [['--visible-owners', 'all'], ['--request-recipients', '0'], ['--request-recipients', '1e3'], ['--share-links', 'anyone']]) {
+      const r = await owner(['vgrid', 'settings', 'Astro', ...bad]);
+      expect(r.code, bad.join(' ')).toBe(2);
+      expect(r.stderr, bad.join(' ')).toContain('MIG_E_USAGE');
+    }
+    const tooLong = await owner(['vgrid', 'settings', 'Astro', '--description', 'x'.repeat(5000)]);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('MIG_E_INVALID_INPUT');
+    expect((await env.testSite.site.vgrids.get('Astro')).settings.hidden).toBe(false);
+
+    const byMemberRemove = await asBob(['vgrid', 'remove', 'Astro/Stars']);
+    expect(byMemberRemove.code).toBe(1);
+    expect(byMemberRemove.stderr).toContain('MIG_E_VGRID_NOT_ALLOWED');
+    const withChild = await owner(['vgrid', 'remove', 'Astro']);
+    expect(withChild.code).toBe(1);
+    expect(withChild.stderr).toContain('MIG_E_VGRID_NOT_ALLOWED');
+    const removed = await owner(['vgrid', 'remove', 'Astro', '--force', '--json']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect([...(JSON.parse(removed.stdout) as { removed: string[] }).removed].sort()).toEqual(['Astro', 'Astro/Stars']);
+    expect(await rootNames(bob.id)).not.toContain('Astro');
   });
 });

@@ -5,10 +5,12 @@
  * (or an owner it is passed to) can take it with `tail -n 1`.
  * @packageDocumentation
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MigClientError } from '../errors.js';
 import type { MigClient } from '../mig-client.js';
-import type { VgridDetails, VgridInfo, VgridParticipantInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus } from '../types.js';
+import type {
+  VgridDetails, VgridInfo, VgridParticipantInfo, VgridRequestInfo, VgridRequestKind, VgridRequestStatus, VgridSettingsInfo, VgridVisibility,
+} from '../types.js';
 
 /** What the VGrid commands need of a `miguser` run. */
 export interface VgridCommandContext {
@@ -56,7 +58,57 @@ export function formatVgridRequests(requests: readonly VgridRequestInfo[]): stri
     .join('');
 }
 
-/** Adds `vgrid list|show|create|request|requests|accept|reject|add-member|remove-member|add-owner|remove-owner|leave` to `program`. */
+/** The options of `vgrid settings` as commander hands them over. */
+interface SettingsOptions {
+  readonly description?: string;
+  readonly hidden?: boolean;
+  readonly readOnly?: boolean;
+  readonly visibleOwners?: VgridVisibility;
+  readonly visibleMembers?: VgridVisibility;
+  readonly visibleResources?: VgridVisibility;
+  readonly requestRecipients?: number;
+  readonly shareLinks?: VgridSettingsInfo['createShareLink'];
+  readonly json?: boolean;
+}
+
+function recipients(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,4}$/.test(value) || n < 1 || n > 1000) throw new InvalidArgumentError('--request-recipients must be a whole number from 1 to 1000.');
+  return n;
+}
+
+/** The settings change the options ask for (empty: just show). */
+function settingsChanges(opts: SettingsOptions): Partial<VgridSettingsInfo> {
+  const out: { -readonly [K in keyof VgridSettingsInfo]?: VgridSettingsInfo[K] } = {};
+  if (opts.description !== undefined) out.description = opts.description;
+  if (opts.hidden !== undefined) out.hidden = opts.hidden;
+  if (opts.readOnly !== undefined) out.readOnly = opts.readOnly;
+  if (opts.visibleOwners !== undefined) out.visibleOwners = opts.visibleOwners;
+  if (opts.visibleMembers !== undefined) out.visibleMembers = opts.visibleMembers;
+  if (opts.visibleResources !== undefined) out.visibleResources = opts.visibleResources;
+  if (opts.requestRecipients !== undefined) out.requestRecipients = opts.requestRecipients;
+  if (opts.shareLinks !== undefined) out.createShareLink = opts.shareLinks;
+  return out;
+}
+
+/** A VGrid's settings for people, one a line. */
+export function formatVgridSettings(settings: VgridSettingsInfo): string {
+  const lines = [
+    `description:        ${settings.description === '' ? '(none)' : settings.description}`,
+    `hidden:             ${settings.hidden ? 'yes' : 'no'}`,
+    `read-only:          ${settings.readOnly ? 'yes (members read, owners write)' : 'no'}`,
+    `visible owners:     ${settings.visibleOwners}`,
+    `visible members:    ${settings.visibleMembers}`,
+    `visible resources:  ${settings.visibleResources}`,
+    `request recipients: ${settings.requestRecipients}`,
+    `share links:        ${settings.createShareLink}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Adds `vgrid list|show|create|request|requests|accept|reject|add-member|remove-member|add-owner|remove-owner|settings|remove|participants|add-resource|remove-resource|leave` to `program`.
+ */
 export function addVgridCommands(program: Command, run: VgridCommandContext): void {
   const vgrid = program.command('vgrid').description('VGrids (workgroups): shared folders and job groups of several users');
 
@@ -154,6 +206,67 @@ export function addVgridCommands(program: Command, run: VgridCommandContext): vo
       await (await run.client()).removeVgridParticipant(name, role, user, { force: opts.force === true });
       run.out(`Removed ${user} as ${role} of ${name}.\n`);
     });
+  }
+
+  const visibility = (flag: string, what: string): Option => new Option(`${flag} <who>`, `who may see the ${what}`).choices(['owners', 'members', 'everyone']);
+  vgrid
+    .command('settings')
+    .description('show the settings of a VGrid, or change some (owners); options left out keep their value')
+    .argument('<name>', 'VGrid name')
+    .option('--description <text>', 'the description shown on its pages')
+    .option('--hidden', 'leave it out of listings for people who do not take part')
+    .option('--no-hidden', 'list it for everyone')
+    .option('--read-only', 'members may read but not change the shared folder (owners always write)')
+    .option('--no-read-only', 'members may write the shared folder')
+    .addOption(visibility('--visible-owners', 'owners list'))
+    .addOption(visibility('--visible-members', 'members list'))
+    .addOption(visibility('--visible-resources', 'resources list'))
+    .addOption(new Option('--request-recipients <n>', 'how many owners are told of each request (1-1000)').argParser(recipients))
+    .addOption(new Option('--share-links <who>', 'who may make share links inside the shared folder').choices(['owners', 'members', 'none']))
+    .option('--json', 'print the settings as JSON')
+    .action(async (name: string, opts: SettingsOptions) => {
+      const client = await run.client();
+      const changes = settingsChanges(opts);
+      const settings = Object.keys(changes).length === 0 ? (await client.getVgrid(name)).settings : (await client.updateVgridSettings(name, changes)).settings;
+      if (opts.json === true) return run.json(settings);
+      run.out(formatVgridSettings(settings));
+    });
+
+  vgrid
+    .command('remove')
+    .description('remove a VGrid you own; its folders are kept aside by the site, never deleted')
+    .argument('<name>', 'VGrid name')
+    .option('--force', 'also remove its sub-VGrids')
+    .option('--json', 'print what was removed as JSON')
+    .action(async (name: string, opts: { force?: boolean; json?: boolean }) => {
+      const removal = await (await run.client()).removeVgrid(name, { force: opts.force === true });
+      if (opts.json === true) return run.json(removal);
+      run.out(`Removed ${removal.removed.join(', ')}.\n`);
+    });
+
+  vgrid
+    .command('participants')
+    .description("a VGrid's owners and members, as far as its settings show them to you")
+    .argument('<name>', 'VGrid name')
+    .option('--json', 'print them as JSON (a list not shown to you is null)')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const found = await (await run.client()).vgridParticipants(name);
+      if (opts.json === true) return run.json(found);
+      run.out(`owners:      ${people(found.owners)}\nmembers:     ${people(found.members)}\n`);
+    });
+
+  for (const adding of [true, false]) {
+    vgrid
+      .command(adding ? 'add-resource' : 'remove-resource')
+      .description(adding ? "let a resource run the jobs of a VGrid you own (and of its sub-VGrids')" : 'stop a resource running the jobs of a VGrid you own')
+      .argument('<name>', 'VGrid name')
+      .argument('<resource>', "the resource's id")
+      .action(async (name: string, resourceId: string) => {
+        const client = await run.client();
+        if (adding) await client.addVgridResource(name, resourceId);
+        else await client.removeVgridResource(name, resourceId);
+        run.out(adding ? `Resource ${resourceId} now runs jobs of ${name}.\n` : `Resource ${resourceId} no longer runs jobs of ${name}.\n`);
+      });
   }
 
   vgrid
