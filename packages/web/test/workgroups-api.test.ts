@@ -117,6 +117,11 @@ describe('VGrids through /api/v1/vgrids', () => {
     }
     expect((await call(s.cy, 'POST', '/api/v1/vgrids', { name: 'Chem' }, false)).status).toBe(403);
     expect((await call(undefined, 'GET', '/api/v1/vgrids')).status).toBe(401);
+    // URLs Fastify refuses before routing answer in the house form too.
+    const longSegment = await call(s.cy, 'GET', `/api/v1/vgrids/${'x'.repeat(1100)}`);
+    expect([longSegment.status, longSegment.json.code]).toEqual([414, 'MIG_E_INVALID_INPUT']);
+    const badEscape = await call(s.cy, 'GET', '/api/v1/vgrids/%zz');
+    expect([badEscape.status, badEscape.json.code]).toEqual([400, 'MIG_E_INVALID_INPUT']);
     const missing = await call(s.cy, 'GET', '/api/v1/vgrids/Nowhere');
     expect([missing.status, missing.json.code]).toEqual([404, 'MIG_E_VGRID_NOT_FOUND']);
     const foreign = await call(s.cy, 'POST', '/api/v1/vgrids', { name: 'Physics/Mine' });

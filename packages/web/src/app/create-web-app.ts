@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { GridDispatcher, Site } from '@migrid/core';
 import { registerAuthentication } from '../plugins/authentication.js';
 import { registerCsrf } from '../plugins/csrf.js';
-import { registerErrors } from '../plugins/errors.js';
+import { registerErrors, sendError } from '../plugins/errors.js';
 import { registerSecurityHeaders } from '../plugins/security-headers.js';
 import { registerSessions } from '../plugins/sessions.js';
 import { registerHealthRoutes } from '../routes/health.js';
@@ -63,7 +63,13 @@ export function defaultBaseUrl(site: Site): string {
 export async function createWebApp(options: WebAppOptions): Promise<FastifyInstance> {
   const { site } = options;
   const now = options.now ?? Date.now;
+  const layout = { title: site.config.site.title, vgridLabel: site.config.vgrids.label };
   const app = Fastify({
+    // Requests Fastify refuses before routing (a malformed %-escape, an over-long path segment) get
+    // the house error answer too, not Fastify's own body.
+    frameworkErrors: (err, request, reply) => {
+      sendError(request, reply, layout, err);
+    },
     loggerInstance: site.logger.child({ service: 'grid_web' }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     trustProxy: options.trustProxy ?? false,
@@ -84,7 +90,7 @@ export async function createWebApp(options: WebAppOptions): Promise<FastifyInsta
 
   const ctx: WebContext = {
     site,
-    layout: { title: site.config.site.title, vgridLabel: site.config.vgrids.label },
+    layout,
     now,
     baseUrl: (options.baseUrl ?? defaultBaseUrl(site)).replace(/\/+$/, ''),
     grid: options.grid,
