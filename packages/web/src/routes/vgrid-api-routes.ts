@@ -10,6 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { mayKnowVgrid, NotFoundError, visibleVgridParticipants, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridViewer } from '@migrid/core';
 import type { WebContext } from '../app/web-context.js';
+import { vgridRequestSchema } from '../vgrids-api/vgrid-request-json.js';
 import { fileErrorResponses } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
 import { vgridParticipantJson, vgridParticipantsSchema, type VgridParticipantJson, type VgridParticipantsJson } from '../vgrids-api/vgrid-participants-json.js';
@@ -18,20 +19,7 @@ const tags = ['vgrids'];
 const nameParam = { type: 'string', minLength: 1, maxLength: 1024, description: 'The VGrid\'s full name, `/` encoded as %2F.' } as const;
 const nameParams = { type: 'object', required: ['name'], additionalProperties: false, properties: { name: nameParam } } as const;
 const decideParams = { type: 'object', required: ['name', 'id'], additionalProperties: false, properties: { name: nameParam, id: { type: 'string', minLength: 1, maxLength: 64 } } } as const;
-const decidedSchema = {
-  type: 'object',
-  required: ['id', 'vgrid', 'user', 'kind', 'message', 'status', 'createdAt', 'decidedAt'],
-  properties: {
-    id: { type: 'string' },
-    vgrid: { type: 'string' },
-    user: { type: 'string', description: 'The email of who asked.' },
-    kind: { type: 'string', enum: ['member', 'owner'] },
-    message: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'accepted', 'rejected'] },
-    createdAt: { type: 'integer' },
-    decidedAt: { type: 'integer', nullable: true },
-  },
-} as const;
+const decidedSchema = { ...vgridRequestSchema, required: ['id', 'vgrid', 'user', 'kind', 'message', 'status', 'createdAt', 'decidedAt'] } as const;
 
 /** Registers the VGrid participants route and the per-VGrid request decisions. */
 export function registerVgridApiRoutes(app: FastifyInstance, ctx: WebContext): void {

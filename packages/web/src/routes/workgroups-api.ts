@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { mayKnowVgrid, mayViewVgridList, NotFoundError, type UserRecord, type VgridActor, type VgridParticipant, type VgridRecord, type VgridRequest, type VgridRole } from '@migrid/core';
 import { onlyKnownFields } from '../app/only-known-fields.js';
 import type { WebContext } from '../app/web-context.js';
+import { vgridRequestSchema } from '../vgrids-api/vgrid-request-json.js';
 import { fileErrorResponses, flagOn, queryFlag } from '../files/file-json.js';
 import { requireUser } from '../plugins/authentication.js';
 
@@ -46,20 +47,7 @@ const participantSchema = {
   required: ['email', 'role', 'inherited', 'via'],
   properties: { email: { type: 'string' }, role: { type: 'string', enum: ['owner', 'member'] }, inherited: { type: 'boolean' }, via: { type: 'string' }, addedAt: { type: 'integer' } },
 } as const;
-const requestSchema = {
-  type: 'object',
-  required: ['id', 'vgrid', 'kind', 'status', 'createdAt'],
-  properties: {
-    id: { type: 'string' },
-    vgrid: { type: 'string' },
-    user: { type: 'string', description: 'The email of who asked.' },
-    kind: { type: 'string', enum: ['member', 'owner'] },
-    message: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'accepted', 'rejected'] },
-    createdAt: { type: 'integer' },
-    decidedAt: { type: 'integer', nullable: true },
-  },
-} as const;
+const requestSchema = vgridRequestSchema;
 const nameParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 1024, description: 'The VGrid\'s full name, `/` encoded as %2F.' } } } as const;
 const personParams = {
   type: 'object',
